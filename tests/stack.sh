@@ -38,18 +38,18 @@ as_owner() {
     fi
 }
 
-# A directory the server user owns, reachable by that user from /.
+# A directory the server user owns and can reach from /.
 own_dir() {
     mkdir -p "$1"
-    if [ "$(id -u)" = 0 ]; then
-        chown "$owner": "$1"
-        local d
-        d=$(cd "$1" && pwd)
-        while [ "$d" != / ]; do
-            d=$(dirname "$d")
-            chmod o+x "$d" 2>/dev/null || true
-        done
-    fi
+    [ "$(id -u)" = 0 ] || return 0
+    chown "$owner": "$1"
+    as_owner test -x "$1" && return 0
+    local d
+    d=$(cd "$1" && pwd)
+    while [ "$d" != / ]; do
+        d=$(dirname "$d")
+        chmod o+x "$d"
+    done
 }
 
 deps() {
@@ -79,6 +79,8 @@ deps() {
 pg_start() {
     local dir=$1 port=$2
     own_dir "$dir"
+    # Local connections are trusted: the socket directory is the gate.
+    chmod 700 "$dir"
     if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
         as_owner "$pgbin/initdb" -D "$dir/pgdata" -U postgres -A trust \
             -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
