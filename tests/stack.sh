@@ -123,6 +123,7 @@ db_setup() {
         psql_in "$dir" "$port" postgres -c "create database $db"
     fi
     psql_in "$dir" "$port" "$db" <<'SQL'
+set client_min_messages = warning;
 create extension if not exists pgticket cascade;
 alter extension pgticket update;
 alter role pgticket_web login;
