@@ -36,7 +36,7 @@ endif
 
 extension/pgticket--1.0.sql: $(INSTALL_PARTS)
 	@{ echo "-- generated from extension/install/*.sql: edit those"; \
-	   echo "\\echo Use \"CREATE EXTENSION pgticket\" to load this file. \\quit"; \
+	   printf '%s\n' '\echo Use "CREATE EXTENSION pgticket" to load this file. \quit'; \
 	   for f in $^; do echo; echo "-- $$f"; cat $$f; done; } > $@
 
 RUN_DIR = $(CURDIR)/.run
