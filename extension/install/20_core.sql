@@ -1,0 +1,288 @@
+/*
+ * pgticket core API: the functions DBAs and the API facades call.
+ *
+ * C (extension/src/) where it earns its place: the state machine
+ * (transition), ratings (rate), SLA due dates (sla_due) and queue numbers
+ * (next_queue_number).  create_ticket, assign and add_message are PL/pgSQL:
+ * a few statements each, nothing C would make faster.
+ *
+ * Every function is non-STRICT so that a NULL required argument is reported
+ * by name (SQLSTATE 22004).  pgticket's own SQLSTATEs: PT403 not permitted,
+ * PT404 not found, PT409 refused by a rule.
+ */
+
+COMMENT ON SCHEMA pgticket IS
+	'pgticket core: tables, workflows and the core functions; DBAs only';
+
+/* ------------------------------------------------------------------- C */
+
+CREATE FUNCTION pgticket.sla_due(priority pgticket.priority,
+								 from_time timestamptz DEFAULT now())
+RETURNS timestamptz
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pgticket_sla_due';
+COMMENT ON FUNCTION pgticket.sla_due(pgticket.priority, timestamptz) IS
+	'SLA due date of a ticket of this priority created at from_time (pgticket.sla_policy); NULL when the priority has no policy';
+
+CREATE FUNCTION pgticket.transition(ticket_id bigint, to_state text,
+									actor_staff_id bigint DEFAULT NULL,
+									actor_customer_id bigint DEFAULT NULL,
+									reason text DEFAULT NULL,
+									expected_state text DEFAULT NULL,
+									assignee_id bigint DEFAULT NULL)
+RETURNS pgticket.ticket
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pgticket_transition';
+COMMENT ON FUNCTION pgticket.transition(bigint, text, bigint, bigint, text, text, bigint) IS
+	'Move a ticket to to_state if its workflow lists the move (PT409 otherwise, naming the allowed targets); locks the ticket, sets the timestamps, records the history; expected_state makes a stale caller fail (PT409); assignee_id assigns in the same step';
+
+CREATE FUNCTION pgticket.rate(ticket_id bigint, customer_id bigint,
+							  value integer, comment text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pgticket_rate';
+COMMENT ON FUNCTION pgticket.rate(bigint, bigint, integer, text) IS
+	'The ticket''s customer rates a solved or closed ticket 1..5; supersedes the current rating, keeps the old one; returns the rating id';
+
+CREATE FUNCTION pgticket.next_queue_number(branch text, sector text,
+										   service text,
+										   day date DEFAULT current_date)
+RETURNS integer
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'pgticket_next_queue_number';
+COMMENT ON FUNCTION pgticket.next_queue_number(text, text, text, date) IS
+	'Next number of a service''s queue for the day, from 1; unique and gap-free under concurrency (a rollback gives its number back)';
+
+/* ------------------------------------------------------------ PL/pgSQL */
+
+CREATE FUNCTION pgticket.require_arg(value anyelement, name text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	IF value IS NULL THEN
+		RAISE EXCEPTION 'argument "%" must not be null', name
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION pgticket.require_arg(anyelement, text) IS
+	'Raise 22004 naming the argument when value is NULL (helper of the PL/pgSQL core functions)';
+
+CREATE FUNCTION pgticket.create_ticket(workflow text, customer_id bigint,
+									   subject text,
+									   description text DEFAULT '',
+									   priority pgticket.priority DEFAULT 'medium',
+									   type text DEFAULT NULL,
+									   channel text DEFAULT NULL,
+									   created_at timestamptz DEFAULT now(),
+									   number bigint DEFAULT NULL,
+									   actor_staff_id bigint DEFAULT NULL)
+RETURNS pgticket.ticket
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	wf		pgticket.workflow;
+	initial	text;
+	t		pgticket.ticket;
+BEGIN
+	PERFORM pgticket.require_arg(create_ticket.workflow, 'workflow');
+	PERFORM pgticket.require_arg(create_ticket.customer_id, 'customer_id');
+	PERFORM pgticket.require_arg(create_ticket.subject, 'subject');
+	PERFORM pgticket.require_arg(create_ticket.priority, 'priority');
+	PERFORM pgticket.require_arg(create_ticket.created_at, 'created_at');
+
+	SELECT * INTO wf FROM pgticket.workflow w WHERE w.name = create_ticket.workflow;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'workflow "%" does not exist', create_ticket.workflow
+			USING ERRCODE = 'PT404',
+				  HINT = 'The workflows are the rows of pgticket.workflow.';
+	END IF;
+	SELECT s.state INTO initial FROM pgticket.workflow_state s
+	 WHERE s.workflow = wf.name AND s.is_initial;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'workflow "%" has no initial state', wf.name
+			USING ERRCODE = 'PT409',
+				  HINT = 'Mark one of its states is_initial in pgticket.workflow_state.';
+	END IF;
+	PERFORM FROM pgticket.customer c WHERE c.id = create_ticket.customer_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'customer % does not exist', create_ticket.customer_id
+			USING ERRCODE = 'PT404';
+	END IF;
+	IF actor_staff_id IS NOT NULL THEN
+		PERFORM FROM pgticket.staff s WHERE s.id = actor_staff_id;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'staff % does not exist', actor_staff_id
+				USING ERRCODE = 'PT404';
+		END IF;
+	END IF;
+
+	INSERT INTO pgticket.ticket AS tk
+		(number, workflow, state, customer_id, type, priority, subject,
+		 description, channel, due_at, created_at, updated_at)
+	VALUES (coalesce(create_ticket.number, nextval(wf.number_seq)), wf.name,
+			initial, create_ticket.customer_id, create_ticket.type,
+			create_ticket.priority, create_ticket.subject,
+			coalesce(create_ticket.description, ''), create_ticket.channel,
+			pgticket.sla_due(create_ticket.priority, create_ticket.created_at),
+			create_ticket.created_at, create_ticket.created_at)
+	RETURNING * INTO t;
+
+	INSERT INTO pgticket.ticket_history
+		(ticket_id, at, actor_kind, actor_staff_id, actor_customer_id,
+		 transition, from_state, to_state)
+	VALUES (t.id, create_ticket.created_at,
+			CASE WHEN actor_staff_id IS NULL THEN 'customer' ELSE 'staff' END::pgticket.author_kind,
+			actor_staff_id,
+			CASE WHEN actor_staff_id IS NULL THEN t.customer_id END,
+			'create', NULL, initial);
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint) IS
+	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy, history row "create" (actor: the staff member if given, else the customer)';
+
+CREATE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
+								actor_staff_id bigint DEFAULT NULL,
+								reason text DEFAULT NULL)
+RETURNS pgticket.ticket
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	t		pgticket.ticket;
+	cat		pgticket.state_category;
+	who		pgticket.staff;
+BEGIN
+	PERFORM pgticket.require_arg(assign.ticket_id, 'ticket_id');
+
+	SELECT tk.* INTO t FROM pgticket.ticket tk WHERE tk.id = assign.ticket_id
+	   FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'ticket % does not exist', assign.ticket_id
+			USING ERRCODE = 'PT404';
+	END IF;
+	SELECT s.category INTO cat FROM pgticket.workflow_state s
+	 WHERE s.workflow = t.workflow AND s.state = t.state;
+	IF cat IN ('closed', 'cancelled') THEN
+		RAISE EXCEPTION 'ticket % cannot be assigned', t.id
+			USING ERRCODE = 'PT409',
+				  DETAIL = format('The ticket is in state "%s" (category %s).', t.state, cat),
+				  HINT = 'Reopen the ticket first.';
+	END IF;
+	IF assign.staff_id IS NOT NULL THEN
+		SELECT s.* INTO who FROM pgticket.staff s WHERE s.id = assign.staff_id;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'staff % does not exist', assign.staff_id
+				USING ERRCODE = 'PT404';
+		ELSIF NOT who.active THEN
+			RAISE EXCEPTION 'staff % is not active', assign.staff_id
+				USING ERRCODE = 'PT404',
+					  DETAIL = 'Only active staff can be assigned tickets.';
+		END IF;
+	END IF;
+	IF actor_staff_id IS NOT NULL THEN
+		PERFORM FROM pgticket.staff s WHERE s.id = actor_staff_id;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'staff % does not exist', actor_staff_id
+				USING ERRCODE = 'PT404';
+		END IF;
+	END IF;
+
+	UPDATE pgticket.ticket tk
+	   SET assignee_id = assign.staff_id,
+		   updated_at = greatest(now(), tk.created_at)
+	 WHERE tk.id = t.id
+	RETURNING * INTO t;
+
+	INSERT INTO pgticket.ticket_history
+		(ticket_id, actor_kind, actor_staff_id, transition, from_state,
+		 to_state, reason)
+	VALUES (t.id,
+			CASE WHEN actor_staff_id IS NULL THEN 'system' ELSE 'staff' END::pgticket.author_kind,
+			actor_staff_id, 'assign', t.state, t.state,
+			coalesce(assign.reason,
+					 CASE WHEN assign.staff_id IS NULL THEN 'unassigned'
+						  ELSE 'assigned to ' || who.username END));
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION pgticket.assign(bigint, bigint, bigint, text) IS
+	'Assign a ticket to an active staff member (NULL unassigns); refused (PT409) for closed or cancelled tickets; does not change the state; history row "assign"';
+
+CREATE FUNCTION pgticket.add_message(ticket_id bigint, body text,
+									 author_kind pgticket.author_kind,
+									 author_id bigint DEFAULT NULL,
+									 author_name text DEFAULT NULL,
+									 visibility pgticket.visibility DEFAULT 'public',
+									 created_at timestamptz DEFAULT now())
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	owner	bigint;
+	name	text;
+	id		bigint;
+BEGIN
+	PERFORM pgticket.require_arg(add_message.ticket_id, 'ticket_id');
+	PERFORM pgticket.require_arg(add_message.body, 'body');
+	PERFORM pgticket.require_arg(add_message.author_kind, 'author_kind');
+	PERFORM pgticket.require_arg(add_message.visibility, 'visibility');
+	PERFORM pgticket.require_arg(add_message.created_at, 'created_at');
+	IF btrim(add_message.body) = '' THEN
+		RAISE EXCEPTION 'argument "body" must not be empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	SELECT t.customer_id INTO owner FROM pgticket.ticket t
+	 WHERE t.id = add_message.ticket_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'ticket % does not exist', add_message.ticket_id
+			USING ERRCODE = 'PT404';
+	END IF;
+
+	IF add_message.author_kind = 'staff' THEN
+		PERFORM pgticket.require_arg(author_id, 'author_id');
+		SELECT coalesce(nullif(s.name, ''), s.username) INTO name
+		  FROM pgticket.staff s WHERE s.id = author_id;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'staff % does not exist', author_id
+				USING ERRCODE = 'PT404';
+		END IF;
+	ELSIF add_message.author_kind = 'customer' THEN
+		PERFORM pgticket.require_arg(author_id, 'author_id');
+		SELECT c.name INTO name FROM pgticket.customer c WHERE c.id = author_id;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'customer % does not exist', author_id
+				USING ERRCODE = 'PT404';
+		END IF;
+		IF author_id <> owner THEN
+			RAISE EXCEPTION 'customer % cannot write on ticket %', author_id,
+					add_message.ticket_id
+				USING ERRCODE = 'PT403',
+					  DETAIL = 'Only the customer who raised a ticket can write on it.';
+		END IF;
+		IF add_message.visibility = 'internal' THEN
+			RAISE EXCEPTION 'customers cannot write internal messages'
+				USING ERRCODE = 'PT403',
+					  DETAIL = 'Internal messages are for staff only.';
+		END IF;
+	ELSE
+		name := 'system';
+	END IF;
+
+	INSERT INTO pgticket.message AS m
+		(ticket_id, created_at, author_kind, staff_id, customer_id,
+		 author_name, body, visibility)
+	VALUES (add_message.ticket_id, add_message.created_at,
+			add_message.author_kind,
+			CASE WHEN add_message.author_kind = 'staff' THEN author_id END,
+			CASE WHEN add_message.author_kind = 'customer' THEN author_id END,
+			coalesce(author_name, name, ''), add_message.body,
+			add_message.visibility)
+	RETURNING m.id INTO id;
+
+	UPDATE pgticket.ticket t
+	   SET updated_at = greatest(t.updated_at, add_message.created_at)
+	 WHERE t.id = add_message.ticket_id;
+	RETURN id;
+END
+$$;
+COMMENT ON FUNCTION pgticket.add_message(bigint, text, pgticket.author_kind, bigint, text, pgticket.visibility, timestamptz) IS
+	'Add a message to a ticket''s conversation; author_id is the staff or customer id per author_kind; customers write only public messages on their own tickets (PT403); returns the message id';
