@@ -1,0 +1,209 @@
+/*
+ * Request-document helpers shared by the REST facades.
+ *
+ * nginx sends every request as one jsonb document:
+ *
+ *	{"method": "POST", "path": "/api/v1/...",
+ *	 "params": {path parameters}, "query": {name: "v" or ["v1", "v2"]},
+ *	 "headers": {lower-cased names}, "body": <JSON value, or form fields as
+ *	 an object of strings (repeated fields as arrays)> or null,
+ *	 "body_type": "json" | "form" | "multipart" | "none",
+ *	 "body_error": "..." (only when the body could not be parsed),
+ *	 "remote_addr": "..."}
+ *
+ * These functions read that document and build the pgticket.http_response a
+ * facade returns.  They live in schema pgticket, not in an api_* schema, so
+ * the web role cannot call them directly; facades (SECURITY DEFINER) do.
+ * None of them builds SQL from request values.
+ */
+
+/*
+ * req_scalar: one value of the document as text.  JSON null is "absent";
+ * an array stands for a repeated field and gives its first element; strings
+ * come back without quotes; numbers and booleans as their JSON text; objects
+ * (and arrays of arrays) as JSON text, which no parameter check accepts.
+ */
+CREATE FUNCTION pgticket.req_scalar(value jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE
+		WHEN value IS NULL OR jsonb_typeof(value) = 'null' THEN NULL
+		WHEN jsonb_typeof(value) = 'array' THEN
+			CASE WHEN jsonb_typeof(value -> 0) IN ('array', 'object')
+				THEN (value -> 0)::text
+				ELSE value ->> 0 END
+		ELSE value #>> '{}'
+	END
+$$;
+COMMENT ON FUNCTION pgticket.req_scalar(jsonb) IS
+	'A request value as text: null for JSON null, the first element of an array (a repeated field), the text of a string';
+
+/*
+ * req_arg: a named parameter of the request, looked up in the path
+ * parameters, then the body (when it is an object: JSON or form fields),
+ * then the query string.  The first place that has a non-empty value wins,
+ * so an omitted trailing path segment falls through to the body or query.
+ */
+CREATE FUNCTION pgticket.req_arg(request jsonb, name text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT v FROM (VALUES
+			(1, pgticket.req_scalar(request -> 'params' -> name)),
+			(2, CASE WHEN jsonb_typeof(request -> 'body') = 'object'
+				THEN pgticket.req_scalar(request -> 'body' -> name) END),
+			(3, CASE WHEN jsonb_typeof(request -> 'query') = 'object'
+				THEN pgticket.req_scalar(request -> 'query' -> name) END)
+		) AS a(place, v)
+	WHERE v IS NOT NULL AND v <> ''
+	ORDER BY place
+	LIMIT 1
+$$;
+COMMENT ON FUNCTION pgticket.req_arg(jsonb, text) IS
+	'A request parameter as text: path parameters first, then the body (JSON object or form fields), then the query; NULL when absent or empty';
+
+/*
+ * req_body_problem: why the body cannot be used, or NULL when it can.
+ * nginx flags a body it could not parse with body_error; a JSON body that is
+ * not an object carries no named parameters and is refused too.
+ */
+CREATE FUNCTION pgticket.req_body_problem(request jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE
+		WHEN request ? 'body_error' THEN 'malformed'
+		WHEN request ->> 'body_type' = 'json'
+			AND jsonb_typeof(request -> 'body') NOT IN ('object', 'null')
+			THEN 'not an object'
+	END
+$$;
+COMMENT ON FUNCTION pgticket.req_body_problem(jsonb) IS
+	'NULL when the request body is usable; else "malformed" (nginx set body_error) or "not an object" (a JSON body without named fields)';
+
+/*
+ * parse_id: a non-negative whole number written as plain decimal digits
+ * that fits in bigint, or NULL.  Signs, spaces, exponents, decimals and
+ * anything else (including "1 OR 1=1") give NULL.
+ */
+CREATE FUNCTION pgticket.parse_id(value text) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN value ~ '^[0-9]{1,19}$' THEN
+		CASE WHEN value::numeric <= 9223372036854775807
+			THEN value::bigint END
+	END
+$$;
+COMMENT ON FUNCTION pgticket.parse_id(text) IS
+	'Plain decimal digits that fit in bigint as a bigint; NULL for anything else (signs, spaces, exponents, overflow)';
+
+/*
+ * parse_dmy_hm: a date written dd-mm-yyyy, optionally followed by a space
+ * and H:m (hours and minutes, one or two digits each), as a timestamptz in
+ * the session's time zone.  NULL when malformed or not a real date.
+ */
+CREATE FUNCTION pgticket.parse_dmy_hm(value text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+	m text[];
+BEGIN
+	m := regexp_match(value,
+		'^([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})(?: ([0-9]{1,2}):([0-9]{1,2}))?$');
+	IF m IS NULL THEN
+		RETURN NULL;
+	END IF;
+	RETURN make_timestamptz(m[3]::int, m[2]::int, m[1]::int,
+		coalesce(m[4], '0')::int, coalesce(m[5], '0')::int, 0);
+EXCEPTION
+	WHEN datetime_field_overflow OR invalid_datetime_format THEN
+		RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION pgticket.parse_dmy_hm(text) IS
+	'A "dd-mm-yyyy" or "dd-mm-yyyy H:m" date in the session time zone; NULL when malformed or impossible';
+
+/*
+ * fmt_ts: a timestamp as "YYYY-MM-DD HH24:MI:SS" in the session time zone
+ * (the server's unless the session changed it); '' for NULL.
+ */
+CREATE FUNCTION pgticket.fmt_ts(ts timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT coalesce(to_char(ts, 'YYYY-MM-DD HH24:MI:SS'), '')
+$$;
+COMMENT ON FUNCTION pgticket.fmt_ts(timestamptz) IS
+	'A timestamp as YYYY-MM-DD HH24:MI:SS in the session time zone; empty string for NULL';
+
+/*
+ * http_json: a JSON response.  The json variant keeps the keys in the order
+ * they were built (json_build_object), which is what the seeds' samples
+ * show; the jsonb variant is for bodies whose key order does not matter.
+ */
+CREATE FUNCTION pgticket.http_json(status integer, body json)
+RETURNS pgticket.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT ROW(status, '{"Content-Type": "application/json"}'::jsonb,
+		body::text)::pgticket.http_response
+$$;
+COMMENT ON FUNCTION pgticket.http_json(integer, json) IS
+	'An HTTP response with a JSON body, keys in the order given (build it with json_build_object)';
+
+CREATE FUNCTION pgticket.http_json(status integer, body jsonb)
+RETURNS pgticket.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT ROW(status, '{"Content-Type": "application/json"}'::jsonb,
+		body::text)::pgticket.http_response
+$$;
+COMMENT ON FUNCTION pgticket.http_json(integer, jsonb) IS
+	'An HTTP response with a JSON body (jsonb: key order not preserved)';
+
+/*
+ * http_empty: a response without a body (e.g. 204, or the queue API's
+ * bodiless errors), with optional extra headers.
+ */
+CREATE FUNCTION pgticket.http_empty(status integer,
+	headers jsonb DEFAULT '{}')
+RETURNS pgticket.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT ROW(status, headers, NULL::text)::pgticket.http_response
+$$;
+COMMENT ON FUNCTION pgticket.http_empty(integer, jsonb) IS
+	'An HTTP response without a body';
+
+/*
+ * req_fail: raise a client error a facade turns into its own error shape.
+ * The SQLSTATE is "PT" followed by the HTTP status (PT400, PT404, PT409...),
+ * the message is the text the client sees.
+ */
+CREATE FUNCTION pgticket.req_fail(status integer, message text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+	IF status NOT BETWEEN 400 AND 499 THEN
+		RAISE EXCEPTION 'req_fail status must be a 4xx status, not %', status
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RAISE EXCEPTION USING ERRCODE = 'PT' || status::text, MESSAGE = message;
+END
+$$;
+COMMENT ON FUNCTION pgticket.req_fail(integer, text) IS
+	'Raise SQLSTATE PT<status> with the client-facing message; facades catch it and answer in their own error shape';
+
+/*
+ * http_status_of: the HTTP status a client error's SQLSTATE stands for, or
+ * NULL when it is not a client error.  PTnnn gives nnn; data exceptions
+ * (class 22: bad number, value out of range...) give 400.
+ */
+CREATE FUNCTION pgticket.http_status_of(sqlstate text) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE
+		WHEN sqlstate ~ '^PT4[0-9]{2}$' THEN substr(sqlstate, 3)::integer
+		WHEN sqlstate LIKE '22%' THEN 400
+	END
+$$;
+COMMENT ON FUNCTION pgticket.http_status_of(text) IS
+	'HTTP status of a client-error SQLSTATE (PT4nn -> 4nn, class 22 -> 400); NULL for anything else';

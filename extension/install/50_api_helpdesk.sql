@@ -1,0 +1,752 @@
+/*
+ * 004 helpdesk API: one function per endpoint, each taking the request
+ * document nginx sends and returning the whole HTTP answer.
+ *
+ * Vocabulary.  The API's ticket id (ticketId, "id") is the human number of a
+ * ticket of workflow 'helpdesk'; userId is customer.helpdesk_user_id; an
+ * admin is a staff member of role admin, named by username.  Success is
+ * {"status":"success","errorCode":200,...}; failure is
+ * {"status":"error","errorCode":<HTTP status>,"message":"..."} with the same
+ * HTTP status.  Keys are emitted in the seed's order (json_build_object).
+ *
+ * Every facade runs its checks and changes inside one BEGIN ... EXCEPTION
+ * block: a client error (SQLSTATE PT4nn raised here or by the core, or a
+ * class 22 data exception) rolls back whatever the block did and is answered
+ * in the error shape; anything else escapes and nginx answers 500.
+ */
+
+/* 90_roles.sql comments the schema and grants EXECUTE to pgticket_web. */
+CREATE SCHEMA IF NOT EXISTS api_helpdesk;
+
+/* ----------------------------------------------------------- private helpers */
+
+/*
+ * helpdesk_error: the error shape, with the HTTP status repeated as
+ * errorCode.
+ */
+CREATE FUNCTION pgticket.helpdesk_error(status integer, message text)
+RETURNS pgticket.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT pgticket.http_json(status, json_build_object(
+		'status', 'error', 'errorCode', status, 'message', message))
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_error(integer, text) IS
+	'004 error answer: {"status":"error","errorCode":<status>,"message":...} with that HTTP status';
+
+/*
+ * helpdesk_caught: the error answer for a caught SQLSTATE, or NULL when the
+ * error is not a client error (the caller re-raises it).  PT403 ("not
+ * yours") is answered 404, so a client cannot tell that the ticket exists.
+ */
+CREATE FUNCTION pgticket.helpdesk_caught(sqlstate text, message text)
+RETURNS pgticket.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE
+		WHEN sqlstate = 'PT403' THEN
+			pgticket.helpdesk_error(404, 'The ticket was not found')
+		WHEN pgticket.http_status_of(sqlstate) IS NOT NULL THEN
+			pgticket.helpdesk_error(pgticket.http_status_of(sqlstate), message)
+	END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_caught(text, text) IS
+	'004 error answer for a client-error SQLSTATE (PT4nn, class 22; PT403 shown as 404), NULL for other errors';
+
+/*
+ * helpdesk_check_body: refuse a body nginx could not parse, or a JSON body
+ * that is not an object.
+ */
+CREATE FUNCTION pgticket.helpdesk_check_body(request jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	CASE pgticket.req_body_problem(request)
+		WHEN 'malformed' THEN
+			PERFORM pgticket.req_fail(400, 'Malformed request body');
+		WHEN 'not an object' THEN
+			PERFORM pgticket.req_fail(400, 'The request body must be a JSON object');
+		ELSE
+			NULL;
+	END CASE;
+END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_check_body(jsonb) IS
+	'Raise PT400 when the request body is malformed or a JSON body is not an object';
+
+/*
+ * helpdesk_required: a parameter that must be present and not blank.
+ */
+CREATE FUNCTION pgticket.helpdesk_required(request jsonb, name text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	v text := pgticket.req_arg(request, name);
+BEGIN
+	IF v IS NULL OR btrim(v, E' \t\r\n') = '' THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s parameter is required', name));
+	END IF;
+	RETURN v;
+END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_required(jsonb, text) IS
+	'A required request parameter; PT400 "The <name> parameter is required" when absent or blank';
+
+/*
+ * helpdesk_number: a numeric parameter (plain digits, fits in bigint); NULL
+ * when optional and absent.
+ */
+CREATE FUNCTION pgticket.helpdesk_number(request jsonb, name text,
+	required boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	v text := pgticket.req_arg(request, name);
+	n bigint;
+BEGIN
+	IF v IS NULL THEN
+		IF required THEN
+			PERFORM pgticket.req_fail(400,
+				format('The %s parameter is required', name));
+		END IF;
+		RETURN NULL;
+	END IF;
+	n := pgticket.parse_id(v);
+	IF n IS NULL THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s parameter must be a number', name));
+	END IF;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_number(jsonb, text, boolean) IS
+	'A numeric request parameter (plain decimal digits within bigint); PT400 naming the parameter otherwise';
+
+/*
+ * helpdesk_flag: a "true"/"false" parameter; NULL when optional and absent.
+ */
+CREATE FUNCTION pgticket.helpdesk_flag(request jsonb, name text,
+	required boolean DEFAULT true)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	v text := pgticket.req_arg(request, name);
+BEGIN
+	IF v IS NULL THEN
+		IF required THEN
+			PERFORM pgticket.req_fail(400,
+				format('The %s parameter is required', name));
+		END IF;
+		RETURN NULL;
+	END IF;
+	IF v NOT IN ('true', 'false') THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s parameter must be true or false', name));
+	END IF;
+	RETURN v = 'true';
+END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_flag(jsonb, text, boolean) IS
+	'A "true"/"false" request parameter; PT400 naming the parameter otherwise';
+
+/*
+ * helpdesk_ticket: the helpdesk ticket numbered n, or PT404.  With for_user,
+ * the ticket must also belong to the helpdesk user of that id: someone
+ * else's ticket is "not found" too.
+ */
+CREATE FUNCTION pgticket.helpdesk_ticket(n bigint, for_user bigint DEFAULT NULL)
+RETURNS pgticket.ticket
+LANGUAGE plpgsql STABLE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	t ticket;
+BEGIN
+	SELECT * INTO t FROM ticket
+	WHERE workflow = 'helpdesk' AND number = n;
+	IF NOT FOUND OR (for_user IS NOT NULL AND NOT EXISTS (
+			SELECT 1 FROM customer c
+			WHERE c.id = t.customer_id AND c.helpdesk_user_id = for_user)) THEN
+		PERFORM req_fail(404,
+			format('The ticket with the ticketId %s was not found', n));
+	END IF;
+	RETURN t;
+END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_ticket(bigint, bigint) IS
+	'The helpdesk-workflow ticket of that number (optionally: of that helpdesk user), or PT404';
+
+/*
+ * helpdesk_admin: the active admin of that username, or PT404 naming the
+ * parameter the username came from.
+ */
+CREATE FUNCTION pgticket.helpdesk_admin(username text, param text)
+RETURNS pgticket.staff
+LANGUAGE plpgsql STABLE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	s staff;
+BEGIN
+	SELECT * INTO s FROM staff
+	WHERE staff.username = helpdesk_admin.username
+		AND role = 'admin' AND active;
+	IF NOT FOUND THEN
+		PERFORM req_fail(404,
+			format('The admin given in the %s parameter was not found', param));
+	END IF;
+	RETURN s;
+END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_admin(text, text) IS
+	'The active helpdesk admin of that username, or PT404 naming the parameter';
+
+/*
+ * helpdesk_shown_status: the status the API shows for a ticket in a state of
+ * that reporting category: new/open tickets are "unassigned" until an admin
+ * is assigned, then "open"; pending is "onhold"; solved is "resolved";
+ * closed and cancelled are "closed".
+ */
+CREATE FUNCTION pgticket.helpdesk_shown_status(category pgticket.state_category,
+	assignee_id bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE
+		WHEN category IN ('new', 'open') AND assignee_id IS NULL THEN 'unassigned'
+		WHEN category IN ('new', 'open') THEN 'open'
+		WHEN category = 'pending' THEN 'onhold'
+		WHEN category = 'solved' THEN 'resolved'
+		ELSE 'closed'
+	END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_shown_status(pgticket.state_category, bigint) IS
+	'Status shown by the 004 API: unassigned, open, onhold, resolved or closed';
+
+/*
+ * helpdesk_status_matches: whether a ticket passes get_tickets' status
+ * filter (contract.md: unresolved = category new/open/pending; overdue and
+ * duetoday are unresolved tickets due before now / during today; unassigned
+ * = unresolved without an admin; open/onhold/resolved/closed = the shown
+ * status; all = every ticket).
+ */
+CREATE FUNCTION pgticket.helpdesk_status_matches(filter text,
+	category pgticket.state_category, assignee_id bigint, due_at timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT CASE filter
+		WHEN 'all' THEN true
+		WHEN 'unresolved' THEN category IN ('new', 'open', 'pending')
+		WHEN 'overdue' THEN category IN ('new', 'open', 'pending')
+			AND due_at < now()
+		WHEN 'duetoday' THEN category IN ('new', 'open', 'pending')
+			AND due_at >= date_trunc('day', now())
+			AND due_at < date_trunc('day', now()) + interval '1 day'
+		WHEN 'unassigned' THEN category IN ('new', 'open', 'pending')
+			AND assignee_id IS NULL
+		ELSE pgticket.helpdesk_shown_status(category, assignee_id) = filter
+	END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_status_matches(text, pgticket.state_category, bigint, timestamptz) IS
+	'get_tickets status filter: all, unresolved, overdue, duetoday, unassigned, open, onhold, resolved, closed';
+
+/* ------------------------------------------------------------------ facades */
+
+/*
+ * POST /api/v1/raise_ticket: type, subject, userId, comments required;
+ * priority (default medium); closeTicketImmediately true/false, and when
+ * true resolutionType and resolutionSubject.  comments become the
+ * description and the first public message of the user.
+ */
+CREATE FUNCTION api_helpdesk.raise_ticket(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_type		text;
+	v_subject	text;
+	v_priority	text;
+	v_user		bigint;
+	v_comments	text;
+	v_close		boolean;
+	v_res_type	text;
+	v_res_subject text;
+	v_group		text;
+	c			customer;
+	t			ticket;
+	r			http_response;
+BEGIN
+	PERFORM helpdesk_check_body(request);
+	v_type := helpdesk_required(request, 'type');
+	v_subject := helpdesk_required(request, 'subject');
+	v_priority := lower(coalesce(req_arg(request, 'priority'), 'medium'));
+	IF v_priority <> ALL (enum_range(NULL::priority)::text[]) THEN
+		PERFORM req_fail(400,
+			'The priority parameter must be one of low, medium, high, urgent');
+	END IF;
+	v_user := helpdesk_number(request, 'userId');
+	v_comments := helpdesk_required(request, 'comments');
+	v_close := coalesce(helpdesk_flag(request, 'closeTicketImmediately', false),
+		false);
+	IF v_close THEN
+		v_res_type := helpdesk_required(request, 'resolutionType');
+		v_res_subject := helpdesk_required(request, 'resolutionSubject');
+	END IF;
+
+	SELECT group_name INTO v_group FROM issue_type
+	WHERE scope = 'helpdesk' AND name = v_type;
+	IF NOT FOUND THEN
+		PERFORM req_fail(400, format('The type parameter must be one of: %s',
+			(SELECT string_agg(name, ', ' ORDER BY position, name)
+			 FROM issue_type WHERE scope = 'helpdesk')));
+	END IF;
+
+	SELECT * INTO c FROM customer WHERE helpdesk_user_id = v_user;
+	IF NOT FOUND THEN
+		PERFORM req_fail(404,
+			format('The user with the userId %s was not found', v_user));
+	END IF;
+
+	t := create_ticket('helpdesk', c.id, v_subject, v_comments,
+		v_priority::priority, v_type, 'helpdesk');
+	INSERT INTO ticket_helpdesk (ticket_id, group_name, resolution_type,
+		resolution_subject)
+	VALUES (t.id, v_group, v_res_type, v_res_subject);
+	PERFORM add_message(t.id, v_comments, 'customer', c.id, c.name, 'public',
+		t.created_at);
+	IF v_close THEN
+		t := transition(t.id, 'closed', actor_customer_id => c.id,
+			reason => v_res_subject, expected_state => t.state);
+	END IF;
+
+	RETURN http_json(200, json_build_object(
+		'status', 'success',
+		'errorCode', 200,
+		'message', format('Your ticket with the ID %s has been raised. Please wait for the response and note the ticket Id for future reference.', t.number),
+		'ticketId', t.number::text));
+EXCEPTION WHEN OTHERS THEN
+	r := helpdesk_caught(SQLSTATE, SQLERRM);
+	IF r IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION api_helpdesk.raise_ticket(jsonb) IS
+	'POST /api/v1/raise_ticket: raise a helpdesk ticket (optionally raised and closed at once)';
+
+/*
+ * GET|POST /api/v1/get_tickets/{userId}/{status}/{assigned_admin}: the
+ * tickets of a user (0: of every user), oldest first, optionally filtered
+ * by status, assigned admin and creation time (fromDate/toDate, dd-mm-yyyy
+ * H:m; toDate includes its whole minute, or its whole day without a time).
+ */
+CREATE FUNCTION api_helpdesk.get_tickets(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_user		bigint;
+	v_customer	bigint;
+	v_status	text;
+	v_admin_name text;
+	v_admin		bigint;
+	v_from_text	text;
+	v_to_text	text;
+	v_from		timestamptz;
+	v_to		timestamptz;
+	v_data		json;
+	r			http_response;
+BEGIN
+	PERFORM helpdesk_check_body(request);
+	v_user := helpdesk_number(request, 'userId');
+	v_status := coalesce(req_arg(request, 'status'), 'all');
+	IF v_status NOT IN ('all', 'unresolved', 'overdue', 'duetoday', 'open',
+			'onhold', 'unassigned', 'resolved', 'closed') THEN
+		PERFORM req_fail(400, 'The status parameter must be one of unresolved, overdue, duetoday, open, onhold, unassigned, resolved, closed, all');
+	END IF;
+	v_admin_name := req_arg(request, 'assigned_admin');
+	v_from_text := req_arg(request, 'fromDate');
+	IF v_from_text IS NOT NULL THEN
+		v_from := parse_dmy_hm(v_from_text);
+		IF v_from IS NULL THEN
+			PERFORM req_fail(400,
+				'The fromDate parameter must be a date as dd-mm-yyyy H:m');
+		END IF;
+	END IF;
+	v_to_text := req_arg(request, 'toDate');
+	IF v_to_text IS NOT NULL THEN
+		v_to := parse_dmy_hm(v_to_text);
+		IF v_to IS NULL THEN
+			PERFORM req_fail(400,
+				'The toDate parameter must be a date as dd-mm-yyyy H:m');
+		END IF;
+		v_to := v_to + CASE WHEN v_to_text LIKE '%:%'
+			THEN interval '1 minute' ELSE interval '1 day' END;
+	END IF;
+
+	IF v_user <> 0 THEN
+		SELECT id INTO v_customer FROM customer WHERE helpdesk_user_id = v_user;
+		IF NOT FOUND THEN
+			PERFORM req_fail(404,
+				format('The user with the userId %s was not found', v_user));
+		END IF;
+	END IF;
+	IF v_admin_name IS NOT NULL THEN
+		/* an unknown admin is a filter nothing matches */
+		SELECT id INTO v_admin FROM staff WHERE username = v_admin_name;
+		v_admin := coalesce(v_admin, 0);
+	END IF;
+
+	SELECT coalesce(json_agg(json_build_object('Ticket', json_build_object(
+			'id', t.number::text,
+			'account_id', coalesce(c.account, ''),
+			'user', coalesce(c.helpdesk_user_id::text, ''),
+			'subject', t.subject,
+			'type', coalesce(t.type, ''),
+			'priority', t.priority::text,
+			'due', fmt_ts(t.due_at),
+			'status', helpdesk_shown_status(ws.category, t.assignee_id),
+			'assigned_to', coalesce(s.username, 'NULL'),
+			'group_name', coalesce(h.group_name, it.group_name, ''),
+			'created', fmt_ts(t.created_at)))
+			ORDER BY t.created_at, t.number), '[]'::json)
+	INTO v_data
+	FROM ticket t
+	JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
+	JOIN customer c ON c.id = t.customer_id
+	LEFT JOIN staff s ON s.id = t.assignee_id
+	LEFT JOIN ticket_helpdesk h ON h.ticket_id = t.id
+	LEFT JOIN issue_type it ON it.scope = 'helpdesk' AND it.name = t.type
+	WHERE t.workflow = 'helpdesk'
+		AND (v_customer IS NULL OR t.customer_id = v_customer)
+		AND (v_admin IS NULL OR t.assignee_id = v_admin)
+		AND (v_from IS NULL OR t.created_at >= v_from)
+		AND (v_to IS NULL OR t.created_at < v_to)
+		AND helpdesk_status_matches(v_status, ws.category, t.assignee_id,
+			t.due_at);
+
+	RETURN http_json(200, json_build_object(
+		'status', 'success',
+		'errorCode', 200,
+		'data', v_data));
+EXCEPTION WHEN OTHERS THEN
+	r := helpdesk_caught(SQLSTATE, SQLERRM);
+	IF r IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION api_helpdesk.get_tickets(jsonb) IS
+	'GET|POST /api/v1/get_tickets/{userId}/{status}/{assigned_admin}: list tickets by user, status, admin, creation dates';
+
+/*
+ * POST /api/v1/send_message: ticketId, ticketMessage, sender (admin|user),
+ * sender_name, showToUser (true|false).  An admin is the staff member whose
+ * username is sender_name; a user's message is written as the ticket's own
+ * customer (sender_name is required but not matched) and is always public.
+ */
+CREATE FUNCTION api_helpdesk.send_message(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_number	bigint;
+	v_text		text;
+	v_sender	text;
+	v_name		text;
+	v_show		boolean;
+	t			ticket;
+	s			staff;
+	c			customer;
+	r			http_response;
+BEGIN
+	PERFORM helpdesk_check_body(request);
+	v_number := helpdesk_number(request, 'ticketId');
+	v_text := helpdesk_required(request, 'ticketMessage');
+	v_sender := helpdesk_required(request, 'sender');
+	IF v_sender NOT IN ('admin', 'user') THEN
+		PERFORM req_fail(400, 'The sender parameter must be admin or user');
+	END IF;
+	v_name := helpdesk_required(request, 'sender_name');
+	v_show := helpdesk_flag(request, 'showToUser');
+
+	t := helpdesk_ticket(v_number);
+	IF v_sender = 'admin' THEN
+		s := helpdesk_admin(v_name, 'sender_name');
+		PERFORM add_message(t.id, v_text, 'staff', s.id, s.username,
+			CASE WHEN v_show THEN 'public' ELSE 'internal' END::visibility);
+	ELSE
+		SELECT * INTO c FROM customer WHERE id = t.customer_id;
+		PERFORM add_message(t.id, v_text, 'customer', c.id, c.name, 'public');
+	END IF;
+
+	RETURN http_json(200, json_build_object(
+		'status', 'success',
+		'errorCode', 200,
+		'message', CASE v_sender
+			WHEN 'admin' THEN 'The message has been sent to the user'
+			ELSE 'The message has been sent to the admin' END));
+EXCEPTION WHEN OTHERS THEN
+	r := helpdesk_caught(SQLSTATE, SQLERRM);
+	IF r IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION api_helpdesk.send_message(jsonb) IS
+	'POST /api/v1/send_message: add a message from the admin or the user to a ticket';
+
+/*
+ * GET /api/v1/get_ticket_details/{ticketId}: the conversation and status of
+ * a ticket.  With userId (the end-user portal) the ticket must be that
+ * user's and internal messages are left out; without it (the admin
+ * console) everything is shown.
+ */
+CREATE FUNCTION api_helpdesk.get_ticket_details(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_number	bigint;
+	v_user		bigint;
+	v_conv		json;
+	v_status	text;
+	v_admin		text;
+	t			ticket;
+	r			http_response;
+BEGIN
+	PERFORM helpdesk_check_body(request);
+	v_number := helpdesk_number(request, 'ticketId');
+	v_user := helpdesk_number(request, 'userId', false);
+	t := helpdesk_ticket(v_number, v_user);
+
+	SELECT coalesce(json_agg(json_build_object(
+			'sender', CASE m.author_kind
+				WHEN 'customer' THEN 'user'
+				WHEN 'staff' THEN 'admin'
+				ELSE 'system' END,
+			'sender_name', CASE m.author_kind
+				WHEN 'staff' THEN coalesce(s.username, m.author_name)
+				ELSE coalesce(nullif(m.author_name, ''), c.name, '') END,
+			'ticket_message', m.body,
+			'created', fmt_ts(m.created_at),
+			'show_to_user', CASE m.visibility WHEN 'public' THEN '1' ELSE '0' END)
+			ORDER BY m.created_at, m.id), '[]'::json)
+	INTO v_conv
+	FROM message m
+	LEFT JOIN staff s ON s.id = m.staff_id
+	LEFT JOIN customer c ON c.id = m.customer_id
+	WHERE m.ticket_id = t.id
+		AND (v_user IS NULL OR m.visibility = 'public');
+
+	SELECT helpdesk_shown_status(ws.category, t.assignee_id) INTO v_status
+	FROM workflow_state ws
+	WHERE ws.workflow = t.workflow AND ws.state = t.state;
+	SELECT username INTO v_admin FROM staff WHERE id = t.assignee_id;
+
+	RETURN http_json(200, json_build_object(
+		'status', 'success',
+		'errorCode', 200,
+		'message', json_build_object(
+			'ticket_conversation', v_conv,
+			'ticket_details', json_build_object(
+				'status', v_status,
+				'assigned_to', coalesce(v_admin, 'NULL'),
+				'created', fmt_ts(t.created_at)))));
+EXCEPTION WHEN OTHERS THEN
+	r := helpdesk_caught(SQLSTATE, SQLERRM);
+	IF r IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION api_helpdesk.get_ticket_details(jsonb) IS
+	'GET /api/v1/get_ticket_details/{ticketId}: conversation and status of a ticket (userId: the user''s view)';
+
+/*
+ * GET|POST /api/v1/close_ticket/{ticketId}: close a ticket that is not
+ * closed yet.
+ */
+CREATE FUNCTION api_helpdesk.close_ticket(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	t			ticket;
+	r			http_response;
+BEGIN
+	PERFORM helpdesk_check_body(request);
+	t := helpdesk_ticket(helpdesk_number(request, 'ticketId'));
+	IF t.state = 'closed' THEN
+		PERFORM req_fail(409, 'The ticket is already closed');
+	END IF;
+	PERFORM transition(t.id, 'closed', reason => 'closed through the helpdesk API',
+		expected_state => t.state);
+
+	RETURN http_json(200, json_build_object(
+		'status', 'success',
+		'errorCode', 200,
+		'message', 'The ticket has been closed'));
+EXCEPTION WHEN OTHERS THEN
+	r := helpdesk_caught(SQLSTATE, SQLERRM);
+	IF r IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION api_helpdesk.close_ticket(jsonb) IS
+	'GET|POST /api/v1/close_ticket/{ticketId}: close a ticket';
+
+/*
+ * POST /api/v1/assign_ticket_to_admin: ticketId, admin (username).  Assigns
+ * the ticket and moves a new ticket to open.
+ */
+CREATE FUNCTION api_helpdesk.assign_ticket_to_admin(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_number	bigint;
+	v_admin		text;
+	t			ticket;
+	s			staff;
+	r			http_response;
+BEGIN
+	PERFORM helpdesk_check_body(request);
+	v_number := helpdesk_number(request, 'ticketId');
+	v_admin := helpdesk_required(request, 'admin');
+	t := helpdesk_ticket(v_number);
+	s := helpdesk_admin(v_admin, 'admin');
+	IF t.state = 'closed' THEN
+		PERFORM req_fail(409, 'A closed ticket cannot be assigned');
+	END IF;
+	t := assign(t.id, s.id, reason => 'assigned through the helpdesk API');
+	IF t.state = 'new' THEN
+		PERFORM transition(t.id, 'open', expected_state => 'new');
+	END IF;
+
+	RETURN http_json(200, json_build_object(
+		'status', 'success',
+		'errorCode', 200,
+		'message', 'Admin assigned to the ticket successfully'));
+EXCEPTION WHEN OTHERS THEN
+	r := helpdesk_caught(SQLSTATE, SQLERRM);
+	IF r IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION api_helpdesk.assign_ticket_to_admin(jsonb) IS
+	'POST /api/v1/assign_ticket_to_admin: assign a ticket to an admin (a new ticket becomes open)';
+
+/*
+ * POST /api/v1/reopen_ticket: ticketId, userId, comments.  Only a closed
+ * ticket, only by its user; comments become a public message of the user.
+ */
+CREATE FUNCTION api_helpdesk.reopen_ticket(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_number	bigint;
+	v_user		bigint;
+	v_comments	text;
+	t			ticket;
+	c			customer;
+	r			http_response;
+BEGIN
+	PERFORM helpdesk_check_body(request);
+	v_number := helpdesk_number(request, 'ticketId');
+	v_user := helpdesk_number(request, 'userId');
+	v_comments := helpdesk_required(request, 'comments');
+	t := helpdesk_ticket(v_number, v_user);
+	IF t.state <> 'closed' THEN
+		PERFORM req_fail(409, 'Only a closed ticket can be reopened');
+	END IF;
+	SELECT * INTO c FROM customer WHERE id = t.customer_id;
+	PERFORM transition(t.id, 'open', actor_customer_id => c.id,
+		reason => v_comments, expected_state => 'closed');
+	PERFORM add_message(t.id, v_comments, 'customer', c.id, c.name, 'public');
+
+	RETURN http_json(200, json_build_object(
+		'status', 'success',
+		'message', 'Ticket has been reopened successfully',
+		'errorCode', 200));
+EXCEPTION WHEN OTHERS THEN
+	r := helpdesk_caught(SQLSTATE, SQLERRM);
+	IF r IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION api_helpdesk.reopen_ticket(jsonb) IS
+	'POST /api/v1/reopen_ticket: the user reopens their closed ticket with a comment';
+
+/*
+ * POST /api/v1/ticket_rating: ticketId, userId, ratingValue 1..5.  Only the
+ * ticket's user, once it is resolved or closed; a new rating replaces the
+ * previous one.
+ */
+CREATE FUNCTION api_helpdesk.ticket_rating(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_number	bigint;
+	v_user		bigint;
+	v_value		text;
+	v_category	state_category;
+	t			ticket;
+	r			http_response;
+BEGIN
+	PERFORM helpdesk_check_body(request);
+	v_number := helpdesk_number(request, 'ticketId');
+	v_user := helpdesk_number(request, 'userId');
+	v_value := helpdesk_required(request, 'ratingValue');
+	IF v_value !~ '^[1-5]$' THEN
+		PERFORM req_fail(400,
+			'The ratingValue parameter must be 1, 2, 3, 4 or 5');
+	END IF;
+	t := helpdesk_ticket(v_number, v_user);
+	SELECT category INTO v_category FROM workflow_state
+	WHERE workflow = t.workflow AND state = t.state;
+	IF v_category NOT IN ('solved', 'closed') THEN
+		PERFORM req_fail(409,
+			'The ticket can be rated once it is resolved or closed');
+	END IF;
+	PERFORM rate(t.id, t.customer_id, v_value::integer);
+
+	RETURN http_json(200, json_build_object(
+		'status', 'success',
+		'message', format('Thanks for your feedback, your rating has been saved for the ticket ID%s', t.number),
+		'errorCode', 200));
+EXCEPTION WHEN OTHERS THEN
+	r := helpdesk_caught(SQLSTATE, SQLERRM);
+	IF r IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN r;
+END
+$$;
+COMMENT ON FUNCTION api_helpdesk.ticket_rating(jsonb) IS
+	'POST /api/v1/ticket_rating: the user rates their resolved or closed ticket (1-5; a new rating replaces the old)';
