@@ -1,0 +1,423 @@
+
+/*
+ * Copyright (C) pgticket authors
+ *
+ * Response writing: the (status, headers, body) row of a route function as
+ * HTTP, SQLSTATE to HTTP status, and the module's own error and
+ * unavailable answers.
+ */
+
+
+#include "ngx_http_pgticket_module.h"
+
+#include <json-c/json.h>
+
+
+typedef struct {
+    char        *sqlstate;   /* a full SQLSTATE or a two-character class */
+    ngx_uint_t   status;     /* 0: the unavailable answer */
+    char        *message;
+} ngx_http_pgticket_sqlstate_t;
+
+
+static ngx_int_t ngx_http_pgticket_send_row(ngx_http_request_t *r,
+    PGresult *res);
+static ngx_int_t ngx_http_pgticket_set_headers(ngx_http_request_t *r,
+    char *text, size_t len);
+static ngx_int_t ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
+    ngx_http_pgticket_ctx_t *ctx, PGresult *res);
+static ngx_int_t ngx_http_pgticket_send_body(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *type, u_char *data, size_t len);
+
+
+static ngx_http_pgticket_sqlstate_t  ngx_http_pgticket_sqlstates[] = {
+    { "PT400", NGX_HTTP_BAD_REQUEST, "Bad request" },
+    { "PT404", NGX_HTTP_NOT_FOUND, "Not found" },
+    { "PT409", NGX_HTTP_CONFLICT, "Conflict" },
+    { "42501", NGX_HTTP_FORBIDDEN, "Forbidden" },
+    { "57014", 0, NULL },
+    { "22", NGX_HTTP_BAD_REQUEST, "Bad request" },
+    { "23", NGX_HTTP_BAD_REQUEST, "Bad request" },
+    { "08", 0, NULL },
+    { "53", 0, NULL },
+    { "57", 0, NULL },
+    { NULL, NGX_HTTP_INTERNAL_SERVER_ERROR, "Internal error" }
+};
+
+
+void
+ngx_http_pgticket_answer(ngx_http_request_t *r, ngx_int_t rc)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+}
+
+
+ngx_int_t
+ngx_http_pgticket_send_result(ngx_http_request_t *r,
+    ngx_http_pgticket_ctx_t *ctx, PGresult *res)
+{
+    /* the result lives as long as the request: the body is sent from it */
+
+    ctx->result = res;
+
+    r->connection->log->action = "sending pgticket response to client";
+
+    switch (PQresultStatus(res)) {
+
+    case PGRES_TUPLES_OK:
+        if (PQntuples(res) == 1 && PQnfields(res) == 3
+            && !PQgetisnull(res, 0, 0))
+        {
+            return ngx_http_pgticket_send_row(r, res);
+        }
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "pgticket: route function returned %d rows, "
+                      "expected one with a status",
+                      PQntuples(res));
+        break;
+
+    case PGRES_FATAL_ERROR:
+        return ngx_http_pgticket_send_sql_error(r, ctx, res);
+
+    default:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "pgticket: unexpected result: %s",
+                      PQresStatus(PQresultStatus(res)));
+        break;
+    }
+
+    ctx->pool->errors[NGX_HTTP_PGTICKET_ERR_SQL]++;
+
+    return ngx_http_pgticket_send_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                        "Internal error");
+}
+
+
+static ngx_int_t
+ngx_http_pgticket_send_row(ngx_http_request_t *r, PGresult *res)
+{
+    ngx_int_t     rc, status;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    status = ngx_atoi((u_char *) PQgetvalue(res, 0, 0),
+                      PQgetlength(res, 0, 0));
+
+    if (status < 200 || status > 599) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "pgticket: route function returned invalid "
+                      "status \"%s\"", PQgetvalue(res, 0, 0));
+        return ngx_http_pgticket_send_error(r,
+                                            NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                            "Internal error");
+    }
+
+    if (!PQgetisnull(res, 0, 1)) {
+        rc = ngx_http_pgticket_set_headers(r, PQgetvalue(res, 0, 1),
+                                           PQgetlength(res, 0, 1));
+        if (rc != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    r->headers_out.status = status;
+
+    if (PQgetisnull(res, 0, 2)) {
+        r->headers_out.content_length_n = 0;
+        r->header_only = 1;
+        return ngx_http_send_header(r);
+    }
+
+    r->headers_out.content_length_n = PQgetlength(res, 0, 2);
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (r->headers_out.content_length_n) {
+        b->pos = (u_char *) PQgetvalue(res, 0, 2);
+        b->last = b->pos + r->headers_out.content_length_n;
+        b->memory = 1;
+    }
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* headers: a JSON object of name to string value */
+
+static ngx_int_t
+ngx_http_pgticket_set_headers(ngx_http_request_t *r, char *text, size_t len)
+{
+    size_t            klen, vlen;
+    ngx_int_t         rc;
+    const char       *v;
+    json_object      *obj;
+    ngx_table_elt_t  *h;
+
+    obj = json_tokener_parse(text);
+
+    if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "pgticket: route function returned headers that are "
+                      "not a JSON object");
+        rc = NGX_ERROR;
+        goto done;
+    }
+
+    rc = NGX_OK;
+
+    json_object_object_foreach(obj, key, val) {
+
+        if (!json_object_is_type(val, json_type_string)) {
+            continue;
+        }
+
+        klen = ngx_strlen(key);
+        v = json_object_get_string(val);
+        vlen = json_object_get_string_len(val);
+
+        if (klen == 0 || ngx_strlchr((u_char *) v, (u_char *) v + vlen, '\n')
+            || ngx_strlchr((u_char *) v, (u_char *) v + vlen, '\r'))
+        {
+            continue;
+        }
+
+        if (klen == 12 && ngx_strncasecmp((u_char *) key,
+                                          (u_char *) "content-type", 12)
+                          == 0)
+        {
+            r->headers_out.content_type.data = ngx_pnalloc(r->pool, vlen);
+            if (r->headers_out.content_type.data == NULL) {
+                rc = NGX_ERROR;
+                goto done;
+            }
+
+            ngx_memcpy(r->headers_out.content_type.data, v, vlen);
+            r->headers_out.content_type.len = vlen;
+            r->headers_out.content_type_len = vlen;
+            r->headers_out.content_type_lowcase = NULL;
+            continue;
+        }
+
+        if (klen == 14 && ngx_strncasecmp((u_char *) key,
+                                          (u_char *) "content-length", 14)
+                          == 0)
+        {
+            continue;
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            rc = NGX_ERROR;
+            goto done;
+        }
+
+        h->hash = 1;
+        h->key.len = klen;
+        h->key.data = ngx_pnalloc(r->pool, klen + vlen);
+        if (h->key.data == NULL) {
+            rc = NGX_ERROR;
+            goto done;
+        }
+
+        ngx_memcpy(h->key.data, key, klen);
+        h->value.data = h->key.data + klen;
+        h->value.len = vlen;
+        ngx_memcpy(h->value.data, v, vlen);
+    }
+
+done:
+
+    if (obj) {
+        json_object_put(obj);
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
+    ngx_http_pgticket_ctx_t *ctx, PGresult *res)
+{
+    char                          *state, *msg;
+    size_t                         len;
+    ngx_http_pgticket_func_t      *func;
+    ngx_http_pgticket_sqlstate_t  *m;
+
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+    if (state == NULL) {
+        state = "XX000";
+    }
+
+    func = ctx->pool->pmcf->funcs.elts;
+    func = &func[ctx->route->func];
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "pgticket: %V failed: SQLSTATE %s: %s",
+                  &func->name, state, msg ? msg : "");
+
+    for (m = ngx_http_pgticket_sqlstates; m->sqlstate; m++) {
+        len = ngx_strlen(m->sqlstate);
+
+        if (ngx_strncmp(state, m->sqlstate, len) == 0) {
+            break;
+        }
+    }
+
+    if (m->status == 0) {
+        return ngx_http_pgticket_send_unavailable(r,
+                                   ngx_strcmp(state, "57014") == 0
+                                   ? NGX_HTTP_PGTICKET_ERR_TIMEOUT
+                                   : NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+    }
+
+    ctx->pool->errors[NGX_HTTP_PGTICKET_ERR_SQL]++;
+
+    return ngx_http_pgticket_send_error(r, m->status, m->message);
+}
+
+
+ngx_int_t
+ngx_http_pgticket_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    char *message)
+{
+    ngx_str_t                       body;
+    ngx_http_pgticket_ctx_t        *ctx;
+    ngx_http_pgticket_loc_conf_t   *plcf;
+    ngx_http_pgticket_main_conf_t  *pmcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_pgticket_module);
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_pgticket_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_pgticket_module);
+
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->status = status;
+    ctx->message.data = (u_char *) message;
+    ctx->message.len = ngx_strlen(message);
+
+    if (status < NGX_HTTP_INTERNAL_SERVER_ERROR && pmcf->pool) {
+        pmcf->pool->errors[NGX_HTTP_PGTICKET_ERR_CLIENT]++;
+    }
+
+    if (plcf->error_body == NULL) {
+        return ngx_http_pgticket_send_body(r, status, NULL, NULL, 0);
+    }
+
+    if (ngx_http_complex_value(r, plcf->error_body, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_pgticket_send_body(r, status, &plcf->error_type,
+                                       body.data, body.len);
+}
+
+
+ngx_int_t
+ngx_http_pgticket_send_unavailable(ngx_http_request_t *r, ngx_uint_t kind)
+{
+    ngx_str_t                       body;
+    ngx_http_pgticket_ctx_t        *ctx;
+    ngx_http_pgticket_loc_conf_t   *plcf;
+    ngx_http_pgticket_main_conf_t  *pmcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_pgticket_module);
+    pmcf = ngx_http_get_module_main_conf(r, ngx_http_pgticket_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_pgticket_module);
+
+    if (pmcf->pool) {
+        pmcf->pool->errors[kind]++;
+    }
+
+    if (ctx == NULL) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    r->connection->log->action = "sending pgticket response to client";
+
+    if (plcf->unavail_body == NULL) {
+        return ngx_http_pgticket_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                            "Service unavailable");
+    }
+
+    ctx->status = plcf->unavail_status;
+    ngx_str_set(&ctx->message, "Service unavailable");
+
+    if (ngx_http_complex_value(r, plcf->unavail_body, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_pgticket_send_body(r, plcf->unavail_status,
+                                       &plcf->unavail_type,
+                                       body.data, body.len);
+}
+
+
+static ngx_int_t
+ngx_http_pgticket_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *data, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = len;
+
+    if (type) {
+        r->headers_out.content_type = *type;
+        r->headers_out.content_type_len = type->len;
+        r->headers_out.content_type_lowcase = NULL;
+    }
+
+    if (len == 0) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = data;
+    b->last = data + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
