@@ -1,0 +1,312 @@
+--
+-- 004 helpdesk facades (api_helpdesk.*) called with request documents, on
+-- the demo data.  Output that depends on now() (new tickets' numbers and
+-- times) is masked; the demo tickets' times are shown as they are.
+--
+SET timezone = 'UTC';
+\pset format unaligned
+\pset tuples_only on
+
+-- Row counts of the tables the facades write, and what changed since the
+-- last snapshot.
+CREATE TEMP TABLE snapshot (tbl text PRIMARY KEY, n bigint);
+CREATE FUNCTION pg_temp.counts() RETURNS TABLE (tbl text, n bigint)
+LANGUAGE sql AS $$
+	SELECT 'ticket', count(*) FROM pgticket.ticket
+	UNION ALL SELECT 'ticket_history', count(*) FROM pgticket.ticket_history
+	UNION ALL SELECT 'ticket_helpdesk', count(*) FROM pgticket.ticket_helpdesk
+	UNION ALL SELECT 'message', count(*) FROM pgticket.message
+	UNION ALL SELECT 'rating', count(*) FROM pgticket.rating
+	UNION ALL SELECT 'customer', count(*) FROM pgticket.customer
+	UNION ALL SELECT 'staff', count(*) FROM pgticket.staff
+	UNION ALL SELECT 'api_client', count(*) FROM pgticket.api_client
+	UNION ALL SELECT 'issue_type', count(*) FROM pgticket.issue_type
+	UNION ALL SELECT 'ticket_crm', count(*) FROM pgticket.ticket_crm
+	UNION ALL SELECT 'ticket_queue', count(*) FROM pgticket.ticket_queue
+	UNION ALL SELECT 'ticket_vehicle', count(*) FROM pgticket.ticket_vehicle
+	UNION ALL SELECT 'setting', count(*) FROM pgticket.setting
+	UNION ALL SELECT 'service', count(*) FROM pgticket.service
+$$;
+CREATE FUNCTION pg_temp.snap() RETURNS void LANGUAGE sql AS $$
+	DELETE FROM snapshot;
+	INSERT INTO snapshot SELECT * FROM pg_temp.counts();
+$$;
+CREATE FUNCTION pg_temp.changes() RETURNS text LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(c.tbl || ' ' || to_char(c.n - s.n, 'SG999'),
+		', ' ORDER BY c.tbl), 'nothing changed')
+	FROM pg_temp.counts() c JOIN snapshot s USING (tbl)
+	WHERE c.n <> s.n
+$$;
+-- An answer with the times of the last day and the numbers of new tickets
+-- (4 digits or more) masked.
+CREATE FUNCTION pg_temp.show(r pgticket.http_response) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	b text := r.body;
+	m text;
+BEGIN
+	FOR m IN SELECT DISTINCT x[1] FROM regexp_matches(b,
+			'([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})', 'g') x LOOP
+		IF m::timestamptz > now() - interval '1 day' THEN
+			b := replace(b, m, '<now>');
+		END IF;
+	END LOOP;
+	b := regexp_replace(b, 'ID( ?)[0-9]{4,}', 'ID\1<n>', 'g');
+	b := regexp_replace(b, '"(ticketId|id)" : "[0-9]{4,}"', '"\1" : "<n>"', 'g');
+	RETURN r.status || ' ' || coalesce(r.headers ->> 'Content-Type', '-')
+		|| ' ' || b;
+END
+$$;
+
+-- The demo data, twice: the second run changes nothing.
+\set ECHO none
+\i tests/demo-data.sql
+\set ECHO all
+SELECT pg_temp.snap();
+\set ECHO none
+\i tests/demo-data.sql
+\set ECHO all
+SELECT pg_temp.changes();
+SELECT number, state, priority, type, subject, due_at, created_at
+FROM pgticket.ticket WHERE workflow = 'helpdesk' AND number IN (11, 12)
+ORDER BY number;
+
+--
+-- request helpers
+--
+SELECT pgticket.req_arg('{"params":{"a":"p"},"body":{"a":"b"},"query":{"a":"q"}}', 'a'),
+	pgticket.req_arg('{"params":{"a":""},"body":{"a":"b"},"query":{"a":"q"}}', 'a'),
+	pgticket.req_arg('{"params":{},"body":{"a":null},"query":{"a":["q1","q2"]}}', 'a'),
+	pgticket.req_arg('{"body":{"a":12},"query":{}}', 'a'),
+	pgticket.req_arg('{"body":{"a":{"x":1}}}', 'a'),
+	pgticket.req_arg('{"body":["a"]}', 'a') IS NULL;
+SELECT v, pgticket.parse_id(v) FROM unnest(ARRAY['0', '007', '42',
+	'9223372036854775807', '9223372036854775808', '99999999999999999999',
+	'-1', '+1', '1e3', '1.0', ' 1', '1 OR 1=1', '', NULL]) v;
+SELECT v, pgticket.parse_dmy_hm(v) FROM unnest(ARRAY['21-11-2016 17:01',
+	'1-2-2016 3:4', '21-11-2016', '31-02-2016 10:00', '21-11-2016 25:00',
+	'2016-11-21 17:01', '21/11/2016 17:01', 'x']) v;
+
+--
+-- get_tickets
+--
+-- the seed's sample: user 6, path parameter
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"GET","path":"/api/v1/get_tickets/6","params":{"userId":"6"},"query":{},"headers":{},"body":null,"body_type":"none"}'));
+-- the same from the query string and from a JSON body
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"GET","params":{},"query":{"userId":"6","status":"unassigned"},"body":null,"body_type":"none"}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"POST","params":{},"query":{},"body":{"userId":6,"status":"overdue"},"body_type":"json"}'));
+-- path parameters win over the body
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"POST","params":{"userId":"7"},"body":{"userId":"6"},"body_type":"form"}'));
+-- every status filter on user 6 (both demo tickets are overdue and unassigned)
+SELECT s, json_array_length(r.body::json -> 'data') AS tickets
+FROM unnest(ARRAY['all', 'unresolved', 'overdue', 'duetoday', 'open', 'onhold',
+	'unassigned', 'resolved', 'closed']) s,
+	api_helpdesk.get_tickets(jsonb_build_object('params',
+		jsonb_build_object('userId', '6', 'status', s))) r;
+-- user 0: every user
+SELECT r.status, json_array_length(r.body::json -> 'data') >= 5
+FROM api_helpdesk.get_tickets('{"params":{"userId":"0"}}') r;
+-- dates: POST form fields fromDate/toDate (toDate includes its minute)
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"POST","params":{"userId":"6"},"body":{"fromDate":"21-11-2016 17:02","toDate":"21-11-2016 17:03"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"POST","params":{"userId":"6"},"body":{"fromDate":"21-11-2016 0:0","toDate":"21-11-2016 17:01"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"POST","params":{"userId":"6"},"body":{"toDate":"20-11-2016"},"body_type":"form"}'));
+-- an admin nobody is assigned to, an unknown admin: no match
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"all","assigned_admin":"support@jazenetworks.example"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"all","assigned_admin":"x'' OR ''1''=''1"}}'));
+-- errors
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{},"query":{}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":""}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"abc"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"-1"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"1e3"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"99999999999999999999"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6 OR 1=1"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6; DROP TABLE pgticket.ticket"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"99"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"pending"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"open'' OR ''1''=''1"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6"},"body":{"fromDate":"2016-11-21 17:02"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6"},"body":{"toDate":"31-02-2016 17:02"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6"},"body":null,"body_type":"json","body_error":"malformed JSON body"}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6"},"body":[1,2],"body_type":"json"}'));
+SELECT pg_temp.changes();
+
+--
+-- raise_ticket
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"subject":"s","userId":"6","comments":"c"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","userId":"6","comments":"c"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"s","comments":"c"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"s","userId":"6","comments":"   "},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"s","userId":"6","comments":"c","priority":"critical"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Billing","subject":"s","userId":"6","comments":"c"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment'' OR ''1''=''1","subject":"s","userId":"6","comments":"c"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"s","userId":"6abc","comments":"c"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"s","userId":"99","comments":"c"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"s","userId":"6","comments":"c","closeTicketImmediately":"yes"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"s","userId":"6","comments":"c","closeTicketImmediately":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"s","userId":"6","comments":"c","closeTicketImmediately":"true","resolutionType":"Duplicate"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":null,"body_type":"json","body_error":"malformed JSON body"}'));
+SELECT pg_temp.changes();
+-- a good one (form), then a JSON one with a number userId and a priority
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Technical","subject":"Router offline","userId":"7","comments":"connection timeout"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT t.priority, t.type, t.subject, t.description, t.state, c.helpdesk_user_id,
+	h.group_name, t.due_at - t.created_at AS sla
+FROM pgticket.ticket t JOIN pgticket.customer c ON c.id = t.customer_id
+JOIN pgticket.ticket_helpdesk h ON h.ticket_id = t.id
+WHERE t.workflow = 'helpdesk' ORDER BY t.id DESC LIMIT 1;
+SELECT pg_temp.snap();
+SELECT pg_temp.show(r), (r.body::json ->> 'ticketId') ~ '^[0-9]+$' AS id_is_numeric_string,
+	r.body::json ->> 'message' = format('Your ticket with the ID %s has been raised. Please wait for the response and note the ticket Id for future reference.', r.body::json ->> 'ticketId') AS message_names_it
+FROM api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"Refund","userId":6,"comments":"please refund","priority":"high"},"body_type":"json"}') r;
+SELECT pg_temp.changes();
+-- raised and closed in one go
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.raise_ticket('{"method":"POST","body":{"type":"Payment","subject":"Paid twice","userId":"6","comments":"I was charged twice","closeTicketImmediately":"true","resolutionType":"Refund","resolutionSubject":"Refunded at once"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT t.state, t.closed_at IS NOT NULL AS closed_at_set, h.resolution_type, h.resolution_subject,
+	(SELECT string_agg(coalesce(from_state, '-') || '>' || to_state, ' ' ORDER BY id)
+	 FROM pgticket.ticket_history WHERE ticket_id = t.id) AS history
+FROM pgticket.ticket t JOIN pgticket.ticket_helpdesk h ON h.ticket_id = t.id
+WHERE t.workflow = 'helpdesk' ORDER BY t.id DESC LIMIT 1;
+-- the new tickets are listed after the demo ones
+SELECT r.body::json #>> '{data,0,Ticket,id}' AS first,
+	r.body::json #>> '{data,1,Ticket,id}' AS second,
+	json_array_length(r.body::json -> 'data') AS n
+FROM api_helpdesk.get_tickets('{"params":{"userId":"6"}}') r;
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"closed"}}'));
+
+--
+-- send_message
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"robot","sender_name":"x","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"1"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11 OR 1=1","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"999999","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"nobody@example","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"x'' OR ''1''=''1","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":null,"body_type":"form","body_error":"malformed form body"}'));
+SELECT pg_temp.changes();
+-- an internal note, a public reply, the user's answer (public even when
+-- showToUser is false)
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"card processor is down","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"false"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":11,"ticketMessage":"ok. Looking on it","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":true},"body_type":"json"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"query":{"ticketId":"11","ticketMessage":"thanks","sender":"user","sender_name":"max","showToUser":"false"}}'));
+SELECT pg_temp.changes();
+SELECT author_kind, author_name, body, visibility FROM pgticket.message
+WHERE ticket_id = (SELECT id FROM pgticket.ticket WHERE workflow = 'helpdesk' AND number = 11)
+ORDER BY id;
+
+--
+-- get_ticket_details
+--
+-- the user's view: internal messages left out
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"method":"GET","params":{"ticketId":"11"},"query":{"userId":"6"}}'));
+-- the admin console: everything
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"method":"GET","params":{"ticketId":"11"},"query":{}}'));
+-- ticketId from the query (the path segment omitted)
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"method":"GET","params":{},"query":{"ticketId":"12"}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"7"}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"0"}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"6 OR 1=1"}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"404"}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11abc"}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{}}'));
+
+--
+-- assign_ticket_to_admin
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"admin":"support@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"nobody@example"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"workshop-operator"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"404","admin":"support@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12)--","admin":"support@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"billing@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT t.state, s.username FROM pgticket.ticket t JOIN pgticket.staff s ON s.id = t.assignee_id
+WHERE t.workflow = 'helpdesk' AND t.number = 12;
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"open"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"0","status":"all","assigned_admin":"billing@jazenetworks.example"}}'));
+-- reassigning an open ticket keeps it open
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":12,"admin":"support@jazenetworks.example"},"body_type":"json"}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"12"},"query":{"userId":"6"}}'));
+
+--
+-- ticket_rating before the ticket is solved, then close_ticket
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":"12","userId":"6","ratingValue":"5"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"GET","params":{}}'));
+SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"GET","params":{"ticketId":"404"}}'));
+SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"GET","params":{"ticketId":"12 OR 1=1"}}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"GET","params":{"ticketId":"12"}}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"POST","params":{},"body":{"ticketId":"12"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"support@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"12"},"query":{"userId":"6"}}'));
+
+--
+-- ticket_rating
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.ticket_rating(jsonb_build_object('body',
+	jsonb_build_object('ticketId', '12', 'userId', '6', 'ratingValue', v),
+	'body_type', 'form')))
+FROM unnest(ARRAY['0', '6', '-1', '3.5', 'abc', '1 OR 1=1', '']) v;
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":"12","userId":"6"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":"12","ratingValue":"4"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"userId":"6","ratingValue":"4"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":"12","userId":"7","ratingValue":"4"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":"12","userId":"99","ratingValue":"4"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":"404","userId":"6","ratingValue":"4"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":"12","userId":"6","ratingValue":"4"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":12,"userId":6,"ratingValue":2},"body_type":"json"}'));
+SELECT pg_temp.changes();
+SELECT value, superseded_at IS NOT NULL AS superseded FROM pgticket.rating
+WHERE ticket_id = (SELECT id FROM pgticket.ticket WHERE workflow = 'helpdesk' AND number = 12)
+ORDER BY id;
+
+--
+-- reopen_ticket
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_helpdesk.reopen_ticket('{"body":{"userId":"6","comments":"again"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.reopen_ticket('{"body":{"ticketId":"12","comments":"again"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.reopen_ticket('{"body":{"ticketId":"12","userId":"6"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.reopen_ticket('{"body":{"ticketId":"12","userId":"7","comments":"again"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.reopen_ticket('{"body":{"ticketId":"11","userId":"6","comments":"again"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.reopen_ticket('{"body":{"ticketId":"12","userId":"6'' OR ''1''=''1","comments":"again"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.reopen_ticket('{"body":null,"body_type":"json","body_error":"malformed JSON body"}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_helpdesk.reopen_ticket('{"body":{"ticketId":"12","userId":"6","comments":"It failed again today"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"12"},"query":{"userId":"6"}}'));
+SELECT transition, from_state, to_state, actor_kind FROM pgticket.ticket_history
+WHERE ticket_id = (SELECT id FROM pgticket.ticket WHERE workflow = 'helpdesk' AND number = 12)
+ORDER BY id;
+
+--
+-- nginx's role may call the facades and nothing in pgticket
+--
+SET ROLE pgticket_web;
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"6"}}'));
+SELECT pgticket.req_arg('{}', 'a');
+SELECT count(*) FROM pgticket.ticket;
+RESET ROLE;
