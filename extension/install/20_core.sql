@@ -164,8 +164,7 @@ BEGIN
 	IF cat IN ('closed', 'cancelled') THEN
 		RAISE EXCEPTION 'ticket % cannot be assigned', t.id
 			USING ERRCODE = 'PT409',
-				  DETAIL = format('The ticket is in state "%s" (category %s).', t.state, cat),
-				  HINT = 'Reopen the ticket first.';
+				  DETAIL = format('The ticket is in state "%s" (category %s); closed and cancelled tickets keep their assignee.', t.state, cat);
 	END IF;
 	IF assign.staff_id IS NOT NULL THEN
 		SELECT s.* INTO who FROM pgticket.staff s WHERE s.id = assign.staff_id;

@@ -124,7 +124,7 @@ pgticket_rate(PG_FUNCTION_ARGS)
 	if (strcmp(category, "solved") != 0 && strcmp(category, "closed") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PGTICKET_REFUSED),
-				 errmsg("ticket " INT64_FORMAT " cannot be rated yet", ticket_id),
+				 errmsg("ticket " INT64_FORMAT " cannot be rated", ticket_id),
 				 errdetail("The ticket is in state \"%s\" (category %s); only solved or closed tickets can be rated.",
 						   state, category)));
 

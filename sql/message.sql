@@ -1,0 +1,62 @@
+--
+-- message: the conversation of a ticket.  Customers write only public
+-- messages, only on their own tickets (PT403).
+--
+\set e '\\echo SQLSTATE: :LAST_ERROR_SQLSTATE'
+SET client_min_messages = warning;
+\set SHOW_CONTEXT never
+ALTER TABLE pgticket.ticket ALTER COLUMN id RESTART WITH 5001;
+ALTER TABLE pgticket.customer ALTER COLUMN id RESTART WITH 5001;
+ALTER TABLE pgticket.staff ALTER COLUMN id RESTART WITH 5001;
+ALTER TABLE pgticket.message ALTER COLUMN id RESTART WITH 5001;
+
+INSERT INTO pgticket.customer (name) VALUES ('Jo Message'), ('Kim Other');  -- 5001, 5002
+INSERT INTO pgticket.staff (username, name, role) VALUES
+	('message-lee', 'Lee', 'admin'),                                        -- 5001
+	('message-max', '', 'agent');                                           -- 5002
+
+SELECT id FROM pgticket.create_ticket('helpdesk', 5001, 'm1',
+	created_at => now() - interval '2 days');
+
+-- the author's name defaults to the customer's name, the staff member's
+-- name, or their username when the name is empty
+SELECT pgticket.add_message(5001, 'my printer is on fire', 'customer', 5001);
+SELECT pgticket.add_message(5001, 'have you tried water?', 'staff', 5001);
+SELECT pgticket.add_message(5001, 'escalating', 'staff', 5002, visibility => 'internal');
+SELECT pgticket.add_message(5001, 'signed', 'staff', 5001, author_name => 'Lee (L2)');
+SELECT pgticket.add_message(5001, 'ticket merged', 'system');
+SELECT id, author_kind, staff_id, customer_id, author_name, body, visibility
+  FROM pgticket.message WHERE ticket_id = 5001 ORDER BY id;
+
+-- updated_at follows the newest message; a backdated one does not move it back
+SELECT updated_at > now() - interval '1 minute' AS updated FROM pgticket.ticket WHERE id = 5001;
+SELECT pgticket.add_message(5001, 'imported', 'system',
+	created_at => now() - interval '3 days');
+SELECT updated_at > now() - interval '1 minute' AS still_updated FROM pgticket.ticket WHERE id = 5001;
+
+-- refused
+SELECT pgticket.add_message(5001, 'psst', 'customer', 5001, visibility => 'internal');
+:e
+SELECT pgticket.add_message(5001, 'me too', 'customer', 5002);
+:e
+SELECT pgticket.add_message(5001, '', 'staff', 5001);
+:e
+SELECT pgticket.add_message(5001, '   ', 'staff', 5001);
+:e
+SELECT pgticket.add_message(5001, NULL, 'staff', 5001);
+:e
+SELECT pgticket.add_message(5001, 'hi', NULL, 5001);
+:e
+SELECT pgticket.add_message(5001, 'hi', 'staff');
+:e
+SELECT pgticket.add_message(5001, 'hi', 'customer');
+:e
+SELECT pgticket.add_message(5001, 'hi', 'staff', 999999);
+:e
+SELECT pgticket.add_message(5001, 'hi', 'customer', 999999);
+:e
+SELECT pgticket.add_message(999999, 'hi', 'system');
+:e
+SELECT pgticket.add_message(5001, 'hi', 'robot');
+:e
+SELECT count(*) FROM pgticket.message WHERE ticket_id = 5001;
