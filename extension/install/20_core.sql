@@ -89,6 +89,11 @@ BEGIN
 	PERFORM pgticket.require_arg(create_ticket.subject, 'subject');
 	PERFORM pgticket.require_arg(create_ticket.priority, 'priority');
 	PERFORM pgticket.require_arg(create_ticket.created_at, 'created_at');
+	IF create_ticket.number <= 0 THEN
+		RAISE EXCEPTION 'argument "number" must be positive'
+			USING ERRCODE = 'numeric_value_out_of_range',
+				  DETAIL = format('Ticket numbers start at 1; %s was given.', create_ticket.number);
+	END IF;
 
 	SELECT * INTO wf FROM pgticket.workflow w WHERE w.name = create_ticket.workflow;
 	IF NOT FOUND THEN

@@ -54,3 +54,14 @@ REVOKE ALL ON SCHEMA pgticket_report FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA pgticket_report FROM PUBLIC;
 GRANT USAGE ON SCHEMA pgticket_report TO pgticket_report;
 GRANT SELECT ON ALL TABLES IN SCHEMA pgticket_report TO pgticket_report;
+
+/*
+ * Facade functions created later by the same owner (upgrade scripts) are
+ * executable by pgticket_web without a GRANT of their own.  PUBLIC keeps
+ * the EXECUTE every new function gets (a per-schema default cannot revoke
+ * it) but has no USAGE on the api_* schemas, so it cannot reach them;
+ * upgrade scripts should still REVOKE EXECUTE ... FROM PUBLIC.
+ */
+ALTER DEFAULT PRIVILEGES IN SCHEMA
+	api_resume, api_crm, api_queue, api_workshop, api_helpdesk
+	GRANT EXECUTE ON FUNCTIONS TO pgticket_web;
