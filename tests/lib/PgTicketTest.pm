@@ -1,0 +1,321 @@
+package PgTicketTest;
+
+# Test harness for the nginx side of pgticket: one nginx per .t file, with
+# its own directory and loopback port, in front of the PostgreSQL cluster
+# started by the caller (make test):
+#
+#   PGTICKET_RUNDIR   run directory of the cluster (its unix socket is there)
+#   PGTICKET_PGPORT   its port
+#   PGTICKET_DB       a database with the pgticket extension loaded
+#
+# The harness creates test-only SQL functions in schema api_test at start
+# and drops them at the end, and asserts at the end that nginx's error.log
+# has no [alert]/[crit]/[emerg] and no [error] except the expected ones.
+# Only Perl core modules are used.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Exporter qw(import);
+use File::Basename qw(dirname basename);
+use HTTP::Tiny;
+use IO::Select;
+use IO::Socket::INET;
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+our @EXPORT = qw(start_nginx stop_nginx http raw_http parallel psql pg_stop
+                 pg_start nginx_t expect_error conninfo port test_dir
+                 wait_until nginx_conf_text);
+
+my $top = abs_path(dirname(__FILE__) . '/../..');
+my $stack = "$top/tests/stack.sh";
+my $module = "$top/.build/nginx/objs/ngx_http_pgticket_module.so";
+
+my ($rundir, $pgport, $db) = @ENV{qw(PGTICKET_RUNDIR PGTICKET_PGPORT
+                                     PGTICKET_DB)};
+my $name = basename($0, '.t');
+my ($number) = $name =~ /^(\d+)/;
+my $port = 18080 + ($number // 0);
+my $dir;
+my @expected_errors;
+my $nginx_running = 0;
+my $fixtures = 0;
+my $owner_pid = $$;
+
+BEGIN {
+    unless ($ENV{PGTICKET_RUNDIR} && $ENV{PGTICKET_PGPORT}
+            && $ENV{PGTICKET_DB}) {
+        Test::More::plan(skip_all => 'PGTICKET_RUNDIR, PGTICKET_PGPORT and '
+                                     . 'PGTICKET_DB are not set');
+    }
+}
+
+$dir = "$rundir/t-$name";
+
+unless (-f $module) {
+    plan(skip_all => "$module is not built (nginx-module/build.sh)");
+}
+
+system($stack, 'own-dir', $dir) == 0 or die "own-dir $dir failed\n";
+unlink "$dir/error.log";
+
+sub port { $port }
+sub test_dir { $dir }
+
+sub conninfo {
+    "host=$rundir port=$pgport dbname=$db user=pgticket_web";
+}
+
+# psql as the cluster owner; returns rows as array refs
+sub psql {
+    my ($sql) = @_;
+    open(my $fh, '-|', $stack, 'as-owner', 'psql', '-X', '-q', '-A', '-t',
+         '-F', "\t", '-v', 'ON_ERROR_STOP=1', '-h', $rundir, '-p', $pgport,
+         '-U', 'postgres', '-d', $db, '-c', $sql)
+        or die "psql: $!\n";
+    my @rows = map { chomp; [split /\t/, $_, -1] } <$fh>;
+    close $fh or die "psql failed: $sql\n";
+    return @rows;
+}
+
+sub pg_stop {
+    system($stack, 'pg-stop', $rundir) == 0 or die "pg-stop failed\n";
+}
+
+sub pg_start {
+    system($stack, 'pg-start', $rundir, $pgport) == 0
+        or die "pg-start failed\n";
+}
+
+my $fixture_sql = <<'SQL';
+create schema if not exists api_test;
+create or replace function api_test.echo(request jsonb)
+returns pgticket.http_response language sql as $$
+    select (200, '{"Content-Type": "application/json", "X-Test": "yes"}',
+            request::text)::pgticket.http_response
+$$;
+create or replace function api_test.sleep(request jsonb)
+returns pgticket.http_response language plpgsql as $$
+begin
+    perform pg_sleep((request->'query'->>'s')::float8);
+    return (200, '{"Content-Type": "text/plain"}', 'slept')
+        ::pgticket.http_response;
+end
+$$;
+create or replace function api_test.fail(request jsonb)
+returns pgticket.http_response language plpgsql as $$
+begin
+    raise exception 'test failure' using errcode = request->'params'->>'code';
+end
+$$;
+create or replace function api_test.status(request jsonb)
+returns pgticket.http_response language sql as $$
+    select ((request->'params'->>'code')::int,
+            '{"Location": "/api/elsewhere"}', null)::pgticket.http_response
+$$;
+grant usage on schema api_test to pgticket_web;
+grant execute on all functions in schema api_test to pgticket_web;
+SQL
+
+sub fixtures {
+    return if $fixtures;
+    psql($fixture_sql);
+    $fixtures = 1;
+}
+
+sub nginx_conf_text {
+    my ($http, %opt) = @_;
+    my $workers = $opt{workers} // 1;
+    $http =~ s/%%PORT%%/$port/g;
+    my $ci = conninfo();
+    $http =~ s/%%CONNINFO%%/$ci/g;
+    return <<EOF;
+load_module $module;
+worker_processes $workers;
+daemon on;
+pid $dir/nginx.pid;
+error_log $dir/error.log notice;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/client_body_temp;
+    proxy_temp_path $dir/proxy_temp;
+    fastcgi_temp_path $dir/fastcgi_temp;
+    uwsgi_temp_path $dir/uwsgi_temp;
+    scgi_temp_path $dir/scgi_temp;
+
+$http
+}
+EOF
+}
+
+sub write_file {
+    my ($path, $text) = @_;
+    open(my $fh, '>', $path) or die "$path: $!\n";
+    print $fh $text;
+    close $fh;
+}
+
+# nginx -t on a configuration; returns (output, path of the conf file)
+sub nginx_t {
+    my ($http, %opt) = @_;
+    my $conf = "$dir/t.conf";
+    write_file($conf, nginx_conf_text($http, %opt));
+    my $out = `'$stack' as-owner nginx -t -p '$dir' -c '$conf' -e '$dir/t.log' 2>&1`;
+    return ($out, $conf);
+}
+
+sub start_nginx {
+    my ($http, %opt) = @_;
+    fixtures();
+    write_file("$dir/nginx.conf", nginx_conf_text($http, %opt));
+    system($stack, 'own-dir', $dir) == 0 or die "own-dir failed\n";
+    system($stack, 'as-owner', 'nginx', '-p', $dir, '-c', "$dir/nginx.conf",
+           '-e', "$dir/error.log") == 0
+        or BAIL_OUT("nginx did not start: " . `tail -5 $dir/error.log`);
+    $nginx_running = 1;
+    wait_until(5, sub {
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                      Timeout => 1);
+        return $s ? 1 : 0;
+    }) or BAIL_OUT("nginx does not listen on $port");
+}
+
+sub nginx_pid {
+    open(my $fh, '<', "$dir/nginx.pid") or return;
+    my $pid = <$fh>;
+    chomp $pid if defined $pid;
+    return $pid;
+}
+
+sub stop_nginx {
+    return unless $nginx_running;
+    $nginx_running = 0;
+    my $pid = nginx_pid() or return;
+    kill 'QUIT', $pid;
+    wait_until(10, sub { !kill(0, $pid) })
+        or do { kill 'TERM', $pid; fail('nginx stopped on QUIT') };
+    check_error_log();
+}
+
+# an [error] line matching this regex is expected, not a failure
+sub expect_error { push @expected_errors, @_ }
+
+sub check_error_log {
+    open(my $fh, '<', "$dir/error.log") or return;
+    my (@bad);
+    while (my $line = <$fh>) {
+        if ($line =~ /\[(alert|crit|emerg)\]/) {
+            push @bad, $line;
+        } elsif ($line =~ /\[error\]/
+                 && !grep { $line =~ $_ } @expected_errors) {
+            push @bad, $line;
+        }
+    }
+    ok(!@bad, 'error.log has no unexpected errors')
+        or diag(join '', @bad[0 .. ($#bad < 9 ? $#bad : 9)]);
+}
+
+# poll until the sub returns true, at most $secs seconds
+sub wait_until {
+    my ($secs, $cond) = @_;
+    my $deadline = time + $secs;
+    while (time < $deadline) {
+        return 1 if $cond->();
+        sleep 0.02;
+    }
+    return $cond->() ? 1 : 0;
+}
+
+my $ua = HTTP::Tiny->new(timeout => 20, keep_alive => 0);
+
+# returns { status, headers (lower-cased names), content }
+sub http {
+    my ($method, $path, $headers, $body) = @_;
+    my %o = (headers => $headers // {});
+    $o{content} = $body if defined $body;
+    my $res = $ua->request($method, "http://127.0.0.1:$port$path", \%o);
+    return $res;
+}
+
+# a raw request text; returns { status, headers, content, raw }
+sub raw_http {
+    my ($text) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                  Timeout => 10)
+        or die "connect: $!\n";
+    print $s $text;
+    local $/;
+    my $raw = <$s> // '';
+    return parse_response($raw);
+}
+
+sub parse_response {
+    my ($raw) = @_;
+    my ($head, $body) = split /\r\n\r\n/, $raw, 2;
+    my ($status_line, @lines) = split /\r\n/, $head // '';
+    my ($status) = ($status_line // '') =~ m{^HTTP/1\.\d (\d{3})};
+    my %h;
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+        $h{lc $k} = $v;
+    }
+    return { status => $status // 0, headers => \%h,
+             content => $body // '', raw => $raw };
+}
+
+# sends every request at once on its own connection; returns responses in
+# order, each with the seconds it took in {time}
+sub parallel {
+    my (@paths) = @_;
+    my $start = time;
+    my (@socks, %idx, @out);
+    for my $i (0 .. $#paths) {
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                      Timeout => 10)
+            or die "connect: $!\n";
+        print $s "GET $paths[$i] HTTP/1.0\r\nHost: localhost\r\n\r\n";
+        $s->blocking(0);
+        push @socks, $s;
+        $idx{fileno $s} = $i;
+        $out[$i] = '';
+    }
+    my $sel = IO::Select->new(@socks);
+    my (@done_at);
+    while ($sel->count && time - $start < 30) {
+        for my $s ($sel->can_read(1)) {
+            my $i = $idx{fileno $s};
+            my $n = sysread($s, my $buf, 65536);
+            if ($n) {
+                $out[$i] .= $buf;
+            } else {
+                $done_at[$i] = time - $start;
+                $sel->remove($s);
+                close $s;
+            }
+        }
+    }
+    return map {
+        my $r = parse_response($out[$_]);
+        $r->{time} = $done_at[$_] // 999;
+        $r;
+    } 0 .. $#paths;
+}
+
+END {
+    return unless $$ == $owner_pid;
+    my $status = $?;
+    stop_nginx() if $nginx_running;
+    if ($fixtures) {
+        eval { psql('drop schema if exists api_test cascade') };
+    }
+    $? = $status;
+}
+
+1;

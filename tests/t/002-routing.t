@@ -1,0 +1,205 @@
+#!/usr/bin/perl
+# Routing (404, 405 + Allow), the request document, SQLSTATE mapping.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use JSON::PP;
+use Test::More;
+use PgTicketTest;
+
+start_nginx(<<'CONF');
+    pgticket_database "%%CONNINFO%%";
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
+        location /api/ {
+            pgticket_error_page application/json '{"status":"error","errorCode":$pgticket_status,"message":"$pgticket_message"}';
+
+            pgticket_route GET|POST /api/echo           api_test.echo;
+            pgticket_route GET      "/api/echo/{a}"       api_test.echo;
+            pgticket_route GET      "/api/echo/{a}/{b}"   api_test.echo
+                           headers=X-Token,Accept;
+            pgticket_route POST     /api/only_post      api_test.echo;
+            pgticket_route GET      "/api/fail/{code}"    api_test.fail;
+            pgticket_route GET      "/api/status/{code}"  api_test.status;
+        }
+
+        location /plain/ {
+            pgticket_route GET /plain/echo api_test.echo;
+        }
+    }
+CONF
+
+expect_error(qr/api_test\.fail failed: SQLSTATE/);
+
+my $json = JSON::PP->new->utf8;
+
+sub doc {
+    my ($res) = @_;
+    my $d = eval { $json->decode($res->{content}) };
+    return $d // {};
+}
+
+for my $round (1, 2) {
+    my $r = http(GET => '/api/nope');
+    is($r->{status}, 404, "unknown path is 404 ($round)");
+    is($r->{headers}{'content-type'}, 'application/json', '404 type');
+    is_deeply(doc($r), { status => 'error', errorCode => 404,
+                         message => 'Not found' }, '404 in the error shape');
+
+    $r = http(GET => '/api/only_post');
+    is($r->{status}, 405, 'wrong method is 405');
+    is($r->{headers}{allow}, 'POST', 'Allow lists the route methods');
+    is(doc($r)->{errorCode}, 405, '405 in the error shape');
+
+    $r = http(DELETE => '/api/echo');
+    is($r->{status}, 405, 'DELETE is 405');
+    is($r->{headers}{allow}, 'GET, HEAD, POST', 'Allow has every method');
+
+    $r = http(GET => '/api/echo/x%20y/z?q=1&q=2&r=a+b&s=%C3%A9&e',
+              { 'X-Token' => 'abc', 'X-Other' => 'no' });
+    is($r->{status}, 200, 'path with parameters matched');
+    is($r->{headers}{'x-test'}, 'yes', 'function headers are passed');
+    is($r->{headers}{'content-type'}, 'application/json',
+       'function Content-Type is passed');
+    my $d = doc($r);
+    is($d->{method}, 'GET', 'method');
+    is($d->{path}, '/api/echo/x y/z', 'path');
+    is_deeply($d->{params}, { a => 'x y', b => 'z' }, 'path params');
+    is_deeply($d->{query}, { q => ['1', '2'], r => 'a b', s => "\x{e9}",
+                             e => '' }, 'query args, arrays, decoding');
+    is_deeply($d->{headers}, { 'x-token' => 'abc' },
+              'only the route headers are passed');
+    is($d->{body}, undef, 'no body');
+    is($d->{body_type}, 'none', 'body_type none');
+    is($d->{remote_addr}, '127.0.0.1', 'remote_addr');
+}
+
+my $r = http(GET => '/api/echo/');
+is($r->{status}, 200, 'trailing slash is ignored');
+is_deeply(doc($r)->{params}, {}, 'no params');
+
+$r = http(GET => '/api/echo/a/b/c');
+is($r->{status}, 404, 'too many segments is 404');
+
+$r = http(HEAD => '/api/echo');
+is($r->{status}, 200, 'HEAD answers a GET route');
+is($r->{content} // '', '', 'HEAD has no body');
+
+# bodies
+
+$r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+          '{"a": [1, 2, {"b": "c\u00e9"}], "n": 1.50}');
+my $d = doc($r);
+is($d->{body_type}, 'json', 'JSON body type');
+is_deeply($d->{body}, { a => [1, 2, { b => "c\x{e9}" }], n => '1.50' },
+          'JSON body embedded');
+ok(!exists $d->{body_error}, 'no body_error');
+
+$r = http(POST => '/api/echo',
+          { 'Content-Type' => 'application/vnd.api+json' }, '[1,2]');
+is_deeply(doc($r)->{body}, [1, 2], '+json is JSON');
+
+$r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+          '{"a": ');
+$d = doc($r);
+is($r->{status}, 200, 'malformed JSON reaches the function');
+is($d->{body}, undef, 'malformed JSON body is null');
+is($d->{body_error}, 'malformed JSON body', 'malformed JSON flagged');
+
+$r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+          '{"a": 1} x');
+is(doc($r)->{body_error}, 'malformed JSON body', 'trailing garbage flagged');
+
+$r = http(POST => '/api/echo',
+          { 'Content-Type' => 'application/x-www-form-urlencoded' },
+          'a=1&a=2&b=x+y&c=%26%3D');
+$d = doc($r);
+is($d->{body_type}, 'form', 'form body type');
+is_deeply($d->{body}, { a => ['1', '2'], b => 'x y', c => '&=' },
+          'form fields');
+
+my $mp = join("\r\n",
+    '--XyZ',
+    'Content-Disposition: form-data; name="name"',
+    '',
+    'Bob "the" builder',
+    '--XyZ',
+    'Content-Disposition: form-data; name="file"; filename="a.txt"',
+    'Content-Type: application/octet-stream',
+    '',
+    "\x00\xff binary",
+    '--XyZ',
+    'Content-Disposition: form-data; name="name"',
+    '',
+    'Alice',
+    '--XyZ--', '');
+$r = http(POST => '/api/echo',
+          { 'Content-Type' => 'multipart/form-data; boundary=XyZ' }, $mp);
+$d = doc($r);
+is($d->{body_type}, 'multipart', 'multipart body type');
+is_deeply($d->{body}, { name => ['Bob "the" builder', 'Alice'],
+                        file => 'a.txt' },
+          'multipart text fields, file as its filename');
+
+$r = http(POST => '/api/echo',
+          { 'Content-Type' => 'multipart/form-data; boundary=XyZ' },
+          "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end");
+$d = doc($r);
+is($d->{body}, undef, 'malformed multipart body is null');
+is($d->{body_error}, 'malformed multipart body', 'malformed multipart');
+
+$r = raw_http("POST /api/echo HTTP/1.0\r\nContent-Length: 8\r\n\r\n"
+              . ' {"x":1}');
+is_deeply(doc($r)->{body}, { x => 1 }, 'no type, { means JSON');
+
+$r = raw_http("POST /api/echo HTTP/1.0\r\nContent-Length: 7\r\n\r\nx=1&y=2");
+is_deeply(doc($r)->{body}, { x => '1', y => '2' }, 'no type means form');
+
+# encoding
+
+for my $bad ('/api/echo?q=%FF', '/api/echo?q=a%00b', '/api/echo/%C3%28') {
+    $r = http(GET => $bad);
+    is($r->{status}, 400, "invalid encoding is 400: $bad");
+    is_deeply(doc($r), { status => 'error', errorCode => 400,
+                         message => 'Invalid request encoding' },
+              '400 in the error shape');
+}
+
+$r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+          "{\"a\": \"\xff\"}");
+is($r->{status}, 400, 'invalid UTF-8 in a JSON body is 400');
+
+# SQLSTATE to HTTP status
+
+my %map = (PT400 => [400, 'Bad request'], PT404 => [404, 'Not found'],
+           PT409 => [409, 'Conflict'], 22023 => [400, 'Bad request'],
+           23505 => [400, 'Bad request'], 42501 => [403, 'Forbidden'],
+           XX000 => [500, 'Internal error'], P0001 => [500, 'Internal error'],
+           53300 => [503, 'Service unavailable']);
+for my $code (sort keys %map) {
+    $r = http(GET => "/api/fail/$code");
+    is($r->{status}, $map{$code}[0], "SQLSTATE $code is $map{$code}[0]");
+    is(doc($r)->{message}, $map{$code}[1], "message for $code");
+    unlike($r->{content}, qr/test failure/, 'SQL message not shown');
+}
+
+$r = http(GET => '/api/status/204');
+is($r->{status}, 204, 'status from the function');
+is($r->{content} // '', '', 'NULL body is no body');
+
+$r = http(GET => '/api/status/201');
+is($r->{status}, 201, 'status 201 from the function');
+is($r->{headers}{location}, '/api/elsewhere', 'Location header passed');
+
+# without pgticket_error_page
+
+$r = http(GET => '/plain/nope');
+is($r->{status}, 404, '404 without error page');
+is($r->{content} // '', '', 'empty body without error page');
+
+stop_nginx();
+done_testing();
