@@ -95,7 +95,7 @@ $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
           '{"a": [1, 2, {"b": "c\u00e9"}], "n": 1.50}');
 my $d = doc($r);
 is($d->{body_type}, 'json', 'JSON body type');
-is_deeply($d->{body}, { a => [1, 2, { b => "c\x{e9}" }], n => '1.50' },
+is_deeply($d->{body}, { a => [1, 2, { b => "c\x{e9}" }], n => 1.5 },
           'JSON body embedded');
 ok(!exists $d->{body_error}, 'no body_error');
 
