@@ -1,0 +1,138 @@
+#!/usr/bin/perl
+# The per-worker pool: queueing past the slots, queue full, timeout,
+# a backend killed while idle, no leaked backends, the status location.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use Time::HiRes qw(time);
+use PgTicketTest;
+
+start_nginx(<<'CONF');
+    pgticket_database "%%CONNINFO%%";
+    pgticket_pool max=2 queue=8 timeout=2s;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
+        location = /pgticket_status {
+            pgticket_status;
+        }
+
+        location /api/ {
+            pgticket_unavailable 503 application/json '{"status":"error","errorCode":503,"message":"Service unavailable"}';
+            pgticket_route GET /api/sleep api_test.sleep;
+            pgticket_route GET /api/echo api_test.echo;
+        }
+    }
+CONF
+
+my $unavailable = '{"status":"error","errorCode":503,'
+                . '"message":"Service unavailable"}';
+
+sub status {
+    my $r = http(GET => '/pgticket_status');
+    my %m;
+    for (split /\n/, $r->{content} // '') {
+        next if /^#/;
+        my ($k, $v) = /^(\S+)\s+(\d+)$/ or next;
+        $k =~ s/pid="\d+",?//;
+        $k =~ s/\{\}//;
+        $m{$k} = $v;
+    }
+    return \%m;
+}
+
+sub web_backends {
+    my ($row) = psql("select count(*) from pg_stat_activity "
+                     . "where usename = 'pgticket_web'");
+    return $row->[0];
+}
+
+expect_error(qr/could not connect to PostgreSQL|lost PostgreSQL connection/);
+
+# more requests than slots: all succeed, two at a time
+
+my $t0 = time;
+my @res = parallel(('/api/sleep?s=0.3') x 6);
+my $took = time - $t0;
+is(scalar(grep { $_->{status} == 200 && $_->{content} eq 'slept' } @res), 6,
+   '6 concurrent requests on 2 slots all succeed');
+cmp_ok($took, '>=', 0.85, 'they ran two at a time');
+cmp_ok(web_backends(), '<=', 2, 'at most 2 backends');
+
+my $s = status();
+is($s->{pgticket_pool_size}, 2, 'status: pool size');
+is($s->{'pgticket_connections{state="idle"}'}, 2, 'status: 2 idle');
+is($s->{'pgticket_connections{state="busy"}'}, 0, 'status: 0 busy');
+is($s->{pgticket_queue_length}, 0, 'status: queue empty');
+is($s->{pgticket_requests_total}, 6, 'status: 6 requests');
+
+# queue full: 2 running + 8 waiting, the rest answered at once
+
+@res = parallel(('/api/sleep?s=0.3') x 12);
+my @ok = grep { $_->{status} == 200 } @res;
+my @busy = grep { $_->{status} == 503 } @res;
+is(scalar @ok, 10, '10 requests fit the slots and the queue');
+is(scalar @busy, 2, '2 requests find the queue full');
+is($busy[0]{content}, $unavailable, 'queue full gets the unavailable body');
+cmp_ok($busy[0]{time}, '<', 0.25, 'and gets it at once');
+
+$s = status();
+is($s->{'pgticket_errors_total{kind="unavailable"}'}, 2,
+   'status: 2 unavailable errors');
+
+# timeout: the unavailable answer at the deadline, the connection replaced
+
+my @before = map { $_->[0] } psql("select pid from pg_stat_activity "
+                                  . "where usename = 'pgticket_web'");
+$t0 = time;
+my $r = http(GET => '/api/sleep?s=5');
+$took = time - $t0;
+is($r->{status}, 503, 'a query past the timeout gets 503');
+is($r->{content}, $unavailable, 'with the unavailable body');
+cmp_ok($took, '>=', 1.9, 'at the deadline');
+cmp_ok($took, '<', 3, 'not later');
+$s = status();
+is($s->{'pgticket_errors_total{kind="timeout"}'}, 1, 'status: 1 timeout');
+
+ok(wait_until(3, sub { web_backends() <= 1 }),
+   'the timed-out backend is gone');
+
+@res = parallel(('/api/sleep?s=0.1') x 4);
+is(scalar(grep { $_->{status} == 200 } @res), 4, 'service continues');
+is(status()->{'pgticket_connections{state="idle"}'}, 2,
+   'the slot was replaced');
+
+# a backend killed while idle is noticed and replaced
+
+psql("select pg_terminate_backend(pid) from pg_stat_activity "
+     . "where usename = 'pgticket_web'");
+ok(wait_until(3, sub {
+    status()->{'pgticket_connections{state="idle"}'} == 0 }),
+   'killed idle connections are noticed');
+$r = http(GET => '/api/echo');
+is($r->{status}, 200, 'a request after the kill succeeds');
+cmp_ok(web_backends(), '<=', 2, 'no more than 2 backends');
+
+# a client that goes away while its query runs
+
+{
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . port());
+    print $sock "GET /api/sleep?s=0.5 HTTP/1.0\r\n\r\n";
+    close $sock;
+}
+@res = parallel(('/api/echo') x 4);
+is(scalar(grep { $_->{status} == 200 } @res), 4,
+   'requests after an aborted one succeed');
+ok(wait_until(3, sub {
+    status()->{'pgticket_connections{state="busy"}'} == 0 }),
+   'the aborted query was drained');
+
+stop_nginx();
+ok(wait_until(5, sub { web_backends() == 0 }),
+   'no backends left after nginx stops');
+
+done_testing();
