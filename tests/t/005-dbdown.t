@@ -1,0 +1,62 @@
+#!/usr/bin/perl
+# PostgreSQL going away and coming back: the unavailable answer at once
+# while it is down, service back without a reload once it is up.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use Time::HiRes qw(time);
+use PgTicketTest;
+
+start_nginx(<<'CONF', workers => 2);
+    pgticket_database "%%CONNINFO%%";
+    pgticket_pool max=2 queue=16 timeout=5s;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
+        location /api/ {
+            pgticket_unavailable 503 application/json '{"errorCode":503}';
+            pgticket_route GET /api/echo api_test.echo;
+        }
+    }
+CONF
+
+expect_error(qr/could not connect to PostgreSQL|lost PostgreSQL connection/);
+
+my @res = parallel(('/api/echo') x 8);
+is(scalar(grep { $_->{status} == 200 } @res), 8, 'up: requests succeed');
+
+my $pid = do { open(my $fh, '<', test_dir() . '/nginx.pid'); <$fh> };
+chomp $pid;
+
+pg_stop();
+
+for my $round (1 .. 3) {
+    my $t0 = time;
+    @res = parallel(('/api/echo') x 6);
+    my $took = time - $t0;
+    is(scalar(grep { $_->{status} == 503 && $_->{content} eq
+                     '{"errorCode":503}' } @res), 6,
+       "down: every request gets the unavailable answer ($round)");
+    cmp_ok($took, '<', 1, 'at once, not after the timeout');
+}
+
+ok(kill(0, $pid), 'nginx is alive');
+
+my $t0 = time;
+pg_start();
+my $started = time;
+my $back = wait_until(5, sub { http(GET => '/api/echo')->{status} == 200 });
+my $after = time - $started;
+ok($back, 'service resumes without a reload');
+cmp_ok($after, '<', 2, 'within 2 seconds of PostgreSQL being up');
+
+@res = parallel(('/api/echo') x 8);
+is(scalar(grep { $_->{status} == 200 } @res), 8,
+   'every worker serves again');
+
+stop_nginx();
+done_testing();
