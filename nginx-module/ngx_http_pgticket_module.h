@@ -24,6 +24,8 @@
 #define NGX_HTTP_PGTICKET_ERR_KINDS        4
 
 
+struct json_object;
+
 typedef struct ngx_http_pgticket_pool_s  ngx_http_pgticket_pool_t;
 typedef struct ngx_http_pgticket_slot_s  ngx_http_pgticket_slot_t;
 typedef struct ngx_http_pgticket_ctx_s   ngx_http_pgticket_ctx_t;
@@ -141,6 +143,15 @@ ngx_int_t ngx_http_pgticket_route_match(ngx_http_request_t *r,
 /* ngx_http_pgticket_request.c */
 ngx_int_t ngx_http_pgticket_build_document(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx);
+
+/* ngx_http_pgticket_request.c, for ngx_http_pgticket_multipart.c */
+ngx_int_t ngx_http_pgticket_utf8_valid(u_char *p, size_t len);
+ngx_int_t ngx_http_pgticket_add_value(struct json_object *obj, char *key,
+    u_char *data, size_t len);
+
+/* ngx_http_pgticket_multipart.c */
+ngx_int_t ngx_http_pgticket_parse_multipart(ngx_http_request_t *r,
+    struct json_object *obj, ngx_str_t *type, ngx_str_t *body);
 
 /* ngx_http_pgticket_pool.c */
 ngx_int_t ngx_http_pgticket_pool_init(ngx_cycle_t *cycle,

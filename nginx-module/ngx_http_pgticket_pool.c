@@ -378,7 +378,7 @@ ngx_http_pgticket_request_timeout(ngx_event_t *ev)
 
     if (slot) {
         /*
-         * the query is abandoned with its connection: PQcancel() would
+         * the query is abandoned with its connection: a libpq cancel would
          * block the worker, and statement_timeout, set to the same value
          * on every connection, makes the server cancel the query itself
          */

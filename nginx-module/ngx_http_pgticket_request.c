@@ -26,9 +26,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_pgticket_add_str(json_object *obj, char *key,
     u_char *data, size_t len);
-static ngx_int_t ngx_http_pgticket_add_value(json_object *obj, char *key,
-    u_char *data, size_t len);
-static ngx_int_t ngx_http_pgticket_utf8_valid(u_char *p, size_t len);
 static u_char *ngx_http_pgticket_form_decode(ngx_pool_t *pool, u_char *p,
     u_char *last, size_t *len);
 static ngx_int_t ngx_http_pgticket_parse_form(ngx_http_request_t *r,
@@ -38,14 +35,6 @@ static ngx_int_t ngx_http_pgticket_add_headers(ngx_http_request_t *r,
 static ngx_int_t ngx_http_pgticket_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_pgticket_json_valid(u_char *p, size_t len);
-static ngx_int_t ngx_http_pgticket_parse_multipart(ngx_http_request_t *r,
-    json_object *obj, ngx_str_t *type, ngx_str_t *body);
-static u_char *ngx_http_pgticket_find(u_char *p, u_char *end, u_char *s,
-    size_t len);
-static ngx_int_t ngx_http_pgticket_disposition(u_char *p, u_char *end,
-    ngx_str_t *name, ngx_str_t *filename);
-static ngx_int_t ngx_http_pgticket_param(u_char *p, u_char *end,
-    char *param, ngx_str_t *value);
 static ngx_int_t ngx_http_pgticket_add_body(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, json_object *root);
 static int ngx_http_pgticket_raw_serializer(json_object *jso,
@@ -237,7 +226,7 @@ ngx_http_pgticket_add_str(json_object *obj, char *key, u_char *data,
 
 /* adds a string; a repeated key turns into an array of strings */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_pgticket_add_value(json_object *obj, char *key, u_char *data,
     size_t len)
 {
@@ -284,7 +273,7 @@ ngx_http_pgticket_add_value(json_object *obj, char *key, u_char *data,
 
 /* valid UTF-8 without NUL: what PostgreSQL accepts in a text value */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_pgticket_utf8_valid(u_char *p, size_t len)
 {
     u_char    *end;
@@ -615,252 +604,6 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
     json_tokener_free(tok);
 
     return rc;
-}
-
-
-static u_char *
-ngx_http_pgticket_find(u_char *p, u_char *end, u_char *s, size_t len)
-{
-    while ((size_t) (end - p) >= len) {
-        p = ngx_strlchr(p, end - len + 1, s[0]);
-        if (p == NULL) {
-            return NULL;
-        }
-
-        if (ngx_memcmp(p, s, len) == 0) {
-            return p;
-        }
-
-        p++;
-    }
-
-    return NULL;
-}
-
-
-/* finds param="value" (or param=value) in a header value */
-
-static ngx_int_t
-ngx_http_pgticket_param(u_char *p, u_char *end, char *param,
-    ngx_str_t *value)
-{
-    u_char  *q;
-    size_t   len;
-
-    len = ngx_strlen(param);
-
-    while (p < end) {
-        p = ngx_strlcasestrn(p, end, (u_char *) param, len - 1);
-        if (p == NULL) {
-            return NGX_DECLINED;
-        }
-
-        q = p;
-        p += len;
-
-        if (q > value->data && q[-1] != ';' && q[-1] != ' '
-            && q[-1] != '\t')
-        {
-            continue;
-        }
-
-        if (p >= end || *p != '=') {
-            continue;
-        }
-
-        p++;
-
-        if (p < end && *p == '"') {
-            q = ngx_strlchr(p + 1, end, '"');
-            if (q == NULL) {
-                return NGX_ERROR;
-            }
-
-            value->data = p + 1;
-            value->len = q - p - 1;
-            return NGX_OK;
-        }
-
-        for (q = p; q < end && *q != ';' && *q != ' '; q++) { /* void */ }
-
-        value->data = p;
-        value->len = q - p;
-
-        return NGX_OK;
-    }
-
-    return NGX_DECLINED;
-}
-
-
-static ngx_int_t
-ngx_http_pgticket_disposition(u_char *p, u_char *end, ngx_str_t *name,
-    ngx_str_t *filename)
-{
-    u_char     *last;
-    ngx_str_t   v;
-
-    static u_char  cd[] = "content-disposition:";
-
-    while (p < end) {
-        last = ngx_http_pgticket_find(p, end, (u_char *) "\r\n", 2);
-        if (last == NULL) {
-            last = end;
-        }
-
-        if ((size_t) (last - p) > sizeof(cd) - 1
-            && ngx_strncasecmp(p, cd, sizeof(cd) - 1) == 0)
-        {
-            v.data = p;
-            v.len = 0;
-
-            if (ngx_http_pgticket_param(p + sizeof(cd) - 1, last, "name",
-                                        &v)
-                != NGX_OK)
-            {
-                return NGX_DECLINED;
-            }
-
-            *name = v;
-            v.data = p;
-
-            if (ngx_http_pgticket_param(p + sizeof(cd) - 1, last,
-                                        "filename", &v)
-                == NGX_OK)
-            {
-                *filename = v;
-            }
-
-            return NGX_OK;
-        }
-
-        p = last + 2;
-    }
-
-    return NGX_DECLINED;
-}
-
-
-static ngx_int_t
-ngx_http_pgticket_parse_multipart(ngx_http_request_t *r, json_object *obj,
-    ngx_str_t *type, ngx_str_t *body)
-{
-    u_char     *p, *end, *hdr, *data, *next, *delim, *key;
-    size_t      dlen;
-    ngx_str_t   boundary, name, filename, value;
-
-    boundary.data = type->data;
-
-    if (ngx_http_pgticket_param(type->data, type->data + type->len,
-                                "boundary", &boundary)
-        != NGX_OK
-        || boundary.len == 0 || boundary.len > 70)
-    {
-        return NGX_DECLINED;
-    }
-
-    /* "\r\n--" boundary */
-
-    dlen = boundary.len + 4;
-
-    delim = ngx_pnalloc(r->pool, dlen);
-    if (delim == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(delim, "\r\n--", 4);
-    ngx_memcpy(delim + 4, boundary.data, boundary.len);
-
-    p = body->data;
-    end = body->data + body->len;
-
-    /* the first delimiter may start the body, without the CRLF */
-
-    if ((size_t) (end - p) >= dlen - 2
-        && ngx_memcmp(p, delim + 2, dlen - 2) == 0)
-    {
-        p += dlen - 2;
-
-    } else {
-        p = ngx_http_pgticket_find(p, end, delim, dlen);
-        if (p == NULL) {
-            return NGX_DECLINED;
-        }
-
-        p += dlen;
-    }
-
-    for ( ;; ) {
-        if (end - p >= 2 && p[0] == '-' && p[1] == '-') {
-            return NGX_OK;
-        }
-
-        /* transport padding, then CRLF */
-
-        while (p < end && (*p == ' ' || *p == '\t')) {
-            p++;
-        }
-
-        if (end - p < 2 || p[0] != '\r' || p[1] != '\n') {
-            return NGX_DECLINED;
-        }
-
-        hdr = p + 2;
-
-        data = ngx_http_pgticket_find(hdr, end, (u_char *) "\r\n\r\n", 4);
-        if (data == NULL) {
-            if (end - hdr >= 2 && hdr[0] == '\r' && hdr[1] == '\n') {
-                data = hdr - 2;
-
-            } else {
-                return NGX_DECLINED;
-            }
-        }
-
-        next = ngx_http_pgticket_find(data + 4, end, delim, dlen);
-        if (next == NULL) {
-            return NGX_DECLINED;
-        }
-
-        ngx_str_null(&filename);
-
-        if (ngx_http_pgticket_disposition(hdr, data + 2, &name, &filename)
-            != NGX_OK)
-        {
-            return NGX_DECLINED;
-        }
-
-        if (filename.data) {
-            value = filename;
-
-        } else {
-            value.data = data + 4;
-            value.len = next - value.data;
-        }
-
-        if (ngx_http_pgticket_utf8_valid(name.data, name.len) != NGX_OK
-            || ngx_http_pgticket_utf8_valid(value.data, value.len)
-               != NGX_OK)
-        {
-            return NGX_HTTP_BAD_REQUEST;
-        }
-
-        key = ngx_pnalloc(r->pool, name.len + 1);
-        if (key == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_cpystrn(key, name.data, name.len + 1);
-
-        if (ngx_http_pgticket_add_value(obj, (char *) key, value.data,
-                                        value.len)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        p = next + dlen;
-    }
 }
 
 

@@ -51,7 +51,8 @@ sub web_backends {
     return $row->[0];
 }
 
-expect_error(qr/could not connect to PostgreSQL|lost PostgreSQL connection/);
+expect_error(qr/could not connect to PostgreSQL|lost PostgreSQL connection/,
+             qr/api_test\.sleep failed: SQLSTATE 57014/);
 
 # more requests than slots: all succeed, two at a time
 
@@ -98,8 +99,13 @@ cmp_ok($took, '<', 3, 'not later');
 $s = status();
 is($s->{'pgticket_errors_total{kind="timeout"}'}, 1, 'status: 1 timeout');
 
-ok(wait_until(3, sub { web_backends() <= 1 }),
-   'the timed-out backend is gone');
+# whichever fires first, our deadline (the connection is closed) or the
+# server's statement_timeout (57014), the query must not go on running
+ok(wait_until(3, sub {
+    my ($row) = psql("select count(*) from pg_stat_activity "
+                     . "where usename = 'pgticket_web' and state = 'active'");
+    $row->[0] == 0 && web_backends() <= 2 }),
+   'the timed-out query is not running any more');
 
 @res = parallel(('/api/sleep?s=0.1') x 4);
 is(scalar(grep { $_->{status} == 200 } @res), 4, 'service continues');
