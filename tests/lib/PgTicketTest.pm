@@ -7,6 +7,8 @@ package PgTicketTest;
 #   PGTICKET_RUNDIR   run directory of the cluster (its unix socket is there)
 #   PGTICKET_PGPORT   its port
 #   PGTICKET_DB       a database with the pgticket extension loaded
+#   PGTICKET_HTTP_PORT_BASE  optional, default 18080: test NNN listens on
+#                     127.0.0.1:(base + NNN)
 #
 # The harness creates test-only SQL functions in schema api_test at start
 # and drops them at the end, and asserts at the end that nginx's error.log
@@ -37,7 +39,7 @@ my ($rundir, $pgport, $db) = @ENV{qw(PGTICKET_RUNDIR PGTICKET_PGPORT
                                      PGTICKET_DB)};
 my $name = basename($0, '.t');
 my ($number) = $name =~ /^(\d+)/;
-my $port = 18080 + ($number // 0);
+my $port = ($ENV{PGTICKET_HTTP_PORT_BASE} || 18080) + ($number // 0);
 my $dir;
 my @expected_errors;
 my $nginx_running = 0;
