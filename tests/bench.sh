@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 dir="$top/.run/bench"
 pgport=${BENCH_PGPORT:-54349}
-port=${BENCH_PORT:-18090}
+port=${BENCH_PORT:-18990}
 db=pgticket_bench
 duration=${DURATION:-10}
 conns=${CONNS:-32}
