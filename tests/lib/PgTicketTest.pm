@@ -91,15 +91,17 @@ sub pg_start {
         or die "pg-start failed\n";
 }
 
+# Test routes, SECURITY DEFINER like the real facades: pgticket_web has no
+# USAGE on schema pgticket, so only the owner can build its http_response.
 my $fixture_sql = <<'SQL';
 create schema if not exists api_test;
 create or replace function api_test.echo(request jsonb)
-returns pgticket.http_response language sql as $$
+returns pgticket.http_response language sql security definer as $$
     select (200, '{"Content-Type": "application/json", "X-Test": "yes"}',
             request::text)::pgticket.http_response
 $$;
 create or replace function api_test.sleep(request jsonb)
-returns pgticket.http_response language plpgsql as $$
+returns pgticket.http_response language plpgsql security definer as $$
 begin
     perform pg_sleep((request->'query'->>'s')::float8);
     return (200, '{"Content-Type": "text/plain"}', 'slept')
@@ -107,13 +109,13 @@ begin
 end
 $$;
 create or replace function api_test.fail(request jsonb)
-returns pgticket.http_response language plpgsql as $$
+returns pgticket.http_response language plpgsql security definer as $$
 begin
     raise exception 'test failure' using errcode = request->'params'->>'code';
 end
 $$;
 create or replace function api_test.status(request jsonb)
-returns pgticket.http_response language sql as $$
+returns pgticket.http_response language sql security definer as $$
     select ((request->'params'->>'code')::int,
             '{"Location": "/api/elsewhere"}', null)::pgticket.http_response
 $$;
