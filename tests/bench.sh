@@ -39,10 +39,11 @@ psql_db() {
 # Enough tickets that lookups are index probes in a real-sized table.
 psql_db -v n="$tickets" <<'SQL'
 SELECT count(*) AS have FROM pgticket.ticket WHERE workflow = 'helpdesk' \gset
-SELECT pgticket.create_ticket('helpdesk',
+SELECT count(pgticket.create_ticket('helpdesk',
            (SELECT id FROM pgticket.customer WHERE helpdesk_user_id = 7),
-           'bench ticket ' || g, 'generated for make bench', 'low', 'Technical')
-FROM generate_series(1, greatest(:n - :have, 0)) g;
+           'bench ticket ' || g, 'generated for make bench', 'low', 'Technical'))
+       AS created
+FROM generate_series(1, greatest(:n - :have, 0)) g \gset
 ANALYZE;
 SQL
 
@@ -50,11 +51,12 @@ $stack nginx-conf "$dir" "$port" "$pgport" "$db"
 $stack nginx-start "$dir"
 $stack wait-http "http://127.0.0.1:$port/pgticket_status"
 
+# Spaces after the colons: pgbench would read ":null" as a variable.
 cat >"$dir/details.sql" <<'SQL'
-SELECT * FROM api_helpdesk.get_ticket_details('{"method":"GET","params":{"ticketId":"11"},"query":{},"headers":{},"body":null,"body_type":"none"}');
+SELECT * FROM api_helpdesk.get_ticket_details('{"method": "GET", "params": {"ticketId": "11"}, "query": {}, "headers": {}, "body": null, "body_type": "none"}');
 SQL
 cat >"$dir/list.sql" <<'SQL'
-SELECT * FROM api_helpdesk.get_tickets('{"method":"GET","params":{"userId":"6","status":"unresolved"},"query":{},"headers":{},"body":null,"body_type":"none"}');
+SELECT * FROM api_helpdesk.get_tickets('{"method": "GET", "params": {"userId": "6", "status": "unresolved"}, "query": {}, "headers": {}, "body": null, "body_type": "none"}');
 SQL
 
 run_pgbench() {

@@ -258,6 +258,13 @@ COMMENT ON FUNCTION pgticket.helpdesk_status_matches(text, pgticket.state_catego
 /* ------------------------------------------------------------------ facades */
 
 /*
+ * Every facade runs with plan_cache_mode = force_generic_plan: each of its
+ * statements is written to have a good generic plan (no "x IS NULL OR"
+ * around an indexed column), and re-planning a multi-join rendering query
+ * on every call would cost more than the query itself.
+ */
+
+/*
  * POST /api/v1/raise_ticket: type, subject, userId, comments required;
  * priority (default medium); closeTicketImmediately true/false, and when
  * true resolutionType and resolutionSubject.  comments become the
@@ -267,6 +274,7 @@ CREATE FUNCTION api_helpdesk.raise_ticket(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_type		text;
@@ -351,6 +359,7 @@ CREATE FUNCTION api_helpdesk.get_tickets(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_user		bigint;
@@ -362,6 +371,7 @@ DECLARE
 	v_to_text	text;
 	v_from		timestamptz;
 	v_to		timestamptz;
+	v_ids		bigint[];
 	v_data		json;
 	r			http_response;
 BEGIN
@@ -405,6 +415,35 @@ BEGIN
 		v_admin := coalesce(v_admin, 0);
 	END IF;
 
+	/*
+	 * Find the tickets first, with one static statement per shape so each
+	 * keeps a cached generic plan that is an index scan (an "IS NULL OR"
+	 * on the customer would force a seq scan or a re-plan per call), then
+	 * render them by primary key.
+	 */
+	IF v_customer IS NOT NULL THEN
+		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
+		FROM ticket t
+		JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
+		WHERE t.customer_id = v_customer
+			AND t.workflow = 'helpdesk'
+			AND (v_admin IS NULL OR t.assignee_id = v_admin)
+			AND (v_from IS NULL OR t.created_at >= v_from)
+			AND (v_to IS NULL OR t.created_at < v_to)
+			AND helpdesk_status_matches(v_status, ws.category, t.assignee_id,
+				t.due_at);
+	ELSE
+		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
+		FROM ticket t
+		JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
+		WHERE t.workflow = 'helpdesk'
+			AND (v_admin IS NULL OR t.assignee_id = v_admin)
+			AND (v_from IS NULL OR t.created_at >= v_from)
+			AND (v_to IS NULL OR t.created_at < v_to)
+			AND helpdesk_status_matches(v_status, ws.category, t.assignee_id,
+				t.due_at);
+	END IF;
+
 	SELECT coalesce(json_agg(json_build_object('Ticket', json_build_object(
 			'id', t.number::text,
 			'account_id', coalesce(c.account, ''),
@@ -417,21 +456,15 @@ BEGIN
 			'assigned_to', coalesce(s.username, 'NULL'),
 			'group_name', coalesce(h.group_name, it.group_name, ''),
 			'created', fmt_ts(t.created_at)))
-			ORDER BY t.created_at, t.number), '[]'::json)
+			ORDER BY f.n), '[]'::json)
 	INTO v_data
-	FROM ticket t
+	FROM unnest(v_ids) WITH ORDINALITY AS f(id, n)
+	JOIN ticket t ON t.id = f.id
 	JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
 	JOIN customer c ON c.id = t.customer_id
 	LEFT JOIN staff s ON s.id = t.assignee_id
 	LEFT JOIN ticket_helpdesk h ON h.ticket_id = t.id
-	LEFT JOIN issue_type it ON it.scope = 'helpdesk' AND it.name = t.type
-	WHERE t.workflow = 'helpdesk'
-		AND (v_customer IS NULL OR t.customer_id = v_customer)
-		AND (v_admin IS NULL OR t.assignee_id = v_admin)
-		AND (v_from IS NULL OR t.created_at >= v_from)
-		AND (v_to IS NULL OR t.created_at < v_to)
-		AND helpdesk_status_matches(v_status, ws.category, t.assignee_id,
-			t.due_at);
+	LEFT JOIN issue_type it ON it.scope = 'helpdesk' AND it.name = t.type;
 
 	RETURN http_json(200, json_build_object(
 		'status', 'success',
@@ -458,6 +491,7 @@ CREATE FUNCTION api_helpdesk.send_message(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_number	bigint;
@@ -517,6 +551,7 @@ CREATE FUNCTION api_helpdesk.get_ticket_details(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_number	bigint;
@@ -584,6 +619,7 @@ CREATE FUNCTION api_helpdesk.close_ticket(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	t			ticket;
@@ -620,6 +656,7 @@ CREATE FUNCTION api_helpdesk.assign_ticket_to_admin(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_number	bigint;
@@ -664,6 +701,7 @@ CREATE FUNCTION api_helpdesk.reopen_ticket(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_number	bigint;
@@ -710,6 +748,7 @@ CREATE FUNCTION api_helpdesk.ticket_rating(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	v_number	bigint;
