@@ -74,7 +74,7 @@ BuildUpdateSql(void)
 	StringInfoData resolved;
 	StringInfoData closed;
 	StringInfoData sql;
-	int			i;
+	size_t		i;
 
 	initStringInfo(&resolved);
 	initStringInfo(&closed);
