@@ -180,11 +180,16 @@ sub start_nginx {
     fixtures();
     write_file("$dir/nginx.conf", nginx_conf_text($http, %opt));
     system($stack, 'own-dir', $dir) == 0 or die "own-dir failed\n";
-    system($stack, 'as-owner', 'nginx', '-p', $dir, '-c', "$dir/nginx.conf",
-           '-e', "$dir/error.log") == 0
+    # valgrind => 1: every nginx process under memcheck, one log per pid
+    my @valgrind = $opt{valgrind}
+        ? ('valgrind', '--leak-check=full', '--show-leak-kinds=definite',
+           '--num-callers=30', "--log-file=$dir/valgrind.%p.log")
+        : ();
+    system($stack, 'as-owner', @valgrind, 'nginx', '-p', $dir,
+           '-c', "$dir/nginx.conf", '-e', "$dir/error.log") == 0
         or BAIL_OUT("nginx did not start: " . `tail -5 $dir/error.log`);
     $nginx_running = 1;
-    wait_until(5, sub {
+    wait_until($opt{valgrind} ? 30 : 5, sub {
         my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
                                       Timeout => 1);
         return $s ? 1 : 0;
