@@ -5,6 +5,7 @@
 #                load the demo data
 #   make test    everything, on ports of its own; ends with "N passed, M failed"
 #   make stop    stop what `make run` started
+#   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
 #   make bench   throughput of the REST API beside pgbench on the same SQL
 
@@ -43,7 +44,8 @@ RUN_DIR = $(CURDIR)/.run
 PGPORT_DEMO = $(or $(PGPORT),54329)
 HTTP_PORT = $(or $(PORT),8080)
 
-.PHONY: deps build-all nginx-module run stop psql test bench check-style
+.PHONY: deps build-all nginx-module run stop clean-run psql test bench \
+	check-style
 
 deps:
 	@tests/stack.sh deps
@@ -68,6 +70,10 @@ run: build-all
 stop:
 	@tests/stack.sh nginx-stop $(RUN_DIR)
 	@tests/stack.sh pg-stop $(RUN_DIR)
+
+# the demo cluster and its data go; the next `make run` starts afresh
+clean-run: stop
+	@rm -rf $(RUN_DIR)
 
 psql:
 	@tests/stack.sh as-owner psql -X -h $(RUN_DIR) -p $(PGPORT_DEMO) \

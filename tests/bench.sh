@@ -28,6 +28,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# a fresh cluster each run, so the functions measured are the ones built
+cleanup
+rm -rf "$dir"
 $stack pg-start "$dir" "$pgport"
 $stack db-setup "$dir" "$pgport" "$db"
 $stack demo-load "$dir" "$pgport" "$db"

@@ -128,6 +128,25 @@ create extension if not exists pgticket cascade;
 alter extension pgticket update;
 alter role pgticket_web login;
 SQL
+    warn_if_stale "$dir" "$db"
+}
+
+# ALTER EXTENSION UPDATE does nothing while the version stays the same, so a
+# database made by an earlier build keeps the functions of its install
+# script.  Remember which script each database got, and say so when it
+# differs from the one just built.
+warn_if_stale() {
+    local dir=$1 db=$2 version sum stamp
+    version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" \
+        "$top/extension/pgticket.control")
+    sum=$(md5sum <"$top/extension/pgticket--$version.sql" | cut -d' ' -f1)
+    stamp="$dir/$db.installed"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$sum" ]; then
+        echo "note: database $db keeps pgticket $version as installed by an" \
+             "earlier build; 'make clean-run' starts it afresh" >&2
+        return 0
+    fi
+    echo "$sum" >"$stamp"
 }
 
 demo_load() {
