@@ -62,15 +62,25 @@ cat >"$dir/list.sql" <<'SQL'
 SELECT * FROM api_helpdesk.get_tickets('{"method": "GET", "params": {"userId": "6", "status": "unresolved"}, "query": {}, "headers": {}, "body": null, "body_type": "none"}');
 SQL
 
+# Each measurement prints its figure, or "failed" and the tool's words on
+# stderr: a bench reports, it does not stop half-way.
 run_pgbench() {
-    $stack as-owner pgbench -n -M prepared -c "$conns" -j 2 -T "$duration" \
-        -h "$dir" -p "$pgport" -U pgticket_web -f "$1" "$db" 2>/dev/null \
-        | awk '/^tps/ { printf "%.0f", $3 }'
+    local out
+    out=$($stack as-owner pgbench -n -M prepared -c "$conns" -j 2 \
+          -T "$duration" -h "$dir" -p "$pgport" -U pgticket_web -f "$1" \
+          "$db" 2>&1) || true
+    awk '/^tps/ { printf "%.0f", $3; found = 1 }
+         END { if (!found) printf "failed" }' <<<"$out"
+    grep -q '^tps' <<<"$out" || echo "$out" | tail -3 >&2
 }
 
 run_wrk() {
-    wrk -t 2 -c "$conns" -d "${duration}s" "http://127.0.0.1:$port$1" \
-        | awk '/^Requests\/sec/ { printf "%.0f", $2 }'
+    local out
+    out=$(wrk -t 2 -c "$conns" -d "${duration}s" \
+          "http://127.0.0.1:$port$1" 2>&1) || true
+    awk '/^Requests\/sec/ { printf "%.0f", $2; found = 1 }
+         END { if (!found) printf "failed" }' <<<"$out"
+    grep -q '^Requests/sec' <<<"$out" || echo "$out" | tail -3 >&2
 }
 
 echo "pgticket bench: $conns connections, ${duration}s each, $tickets tickets"
@@ -80,7 +90,8 @@ for pair in "/api/v1/get_ticket_details/11 details" \
     set -- $pair
     http=$(run_wrk "$1")
     sql=$(run_pgbench "$dir/$2.sql")
-    ratio=$(awk -v a="$http" -v b="$sql" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+    ratio=$(awk -v a="$http" -v b="$sql" \
+        'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }')
     printf '%-34s %12s %12s %8s\n' "GET $1" "$http" "$sql" "$ratio"
 done
 echo
