@@ -26,6 +26,29 @@ SELECT nspname FROM pg_namespace
  WHERE (nspname IN ('pgticket', 'pgticket_report') OR nspname LIKE 'api\_%')
    AND obj_description(oid, 'pg_namespace') IS NULL;
 
+-- pg_dump keeps every table's rows and every sequence's state, but for
+-- sla_policy (shipped whole, edited in place); of the workflow tables it
+-- keeps the rows a DBA adds, none of the shipped ones
+SELECT c.oid::regclass AS not_dumped FROM pg_class c
+ WHERE c.relnamespace = 'pgticket'::regnamespace AND c.relkind IN ('r', 'S')
+   AND NOT EXISTS (SELECT FROM pg_extension e
+					WHERE e.extname = 'pgticket' AND c.oid = ANY (e.extconfig))
+ ORDER BY 1;
+CREATE TEMP VIEW dumped AS
+SELECT x.c AS config,
+	   (xpath('/row/n/text()',
+			  query_to_xml(format('SELECT count(*) AS n FROM %s %s', x.c, x.cond),
+						   false, true, '')))[1]::text::int AS dumped
+  FROM pg_extension e, unnest(e.extconfig::regclass[], e.extcondition) AS x(c, cond)
+ WHERE e.extname = 'pgticket' AND x.c::text LIKE 'pgticket.workflow%';
+SELECT * FROM dumped ORDER BY config::text;
+BEGIN;
+INSERT INTO pgticket.workflow_state (workflow, state, category)
+	VALUES ('helpdesk', 'schema_extra', 'open');
+SELECT * FROM dumped ORDER BY config::text;
+ROLLBACK;
+DROP VIEW dumped;
+
 \set VERBOSITY terse
 -- workflow
 INSERT INTO pgticket.workflow VALUES ('Bad Name', '', 'pgticket.helpdesk_number_seq');

@@ -387,6 +387,13 @@ CREATE TABLE pgticket.idempotency_key (
 );
 COMMENT ON TABLE pgticket.idempotency_key IS 'First answer given to each idempotency key (e.g. Request-Tracking-Id), replayed on repeats';
 
+/*
+ * pg_dump keeps the rows of these tables (CREATE EXTENSION only makes them
+ * empty) and the state of their sequences: a sequence is not dumped with
+ * the table it serves, and a restored database whose sequences start again
+ * would refuse every new ticket, customer or message as a duplicate.  The
+ * workflow tables, which ship rows, are marked in 10_workflows.sql.
+ */
 SELECT pg_catalog.pg_extension_config_dump('pgticket.customer', '');
 SELECT pg_catalog.pg_extension_config_dump('pgticket.staff', '');
 SELECT pg_catalog.pg_extension_config_dump('pgticket.api_client', '');
@@ -408,3 +415,14 @@ SELECT pg_catalog.pg_extension_config_dump('pgticket.branch', '');
 SELECT pg_catalog.pg_extension_config_dump('pgticket.sector', '');
 SELECT pg_catalog.pg_extension_config_dump('pgticket.service', '');
 SELECT pg_catalog.pg_extension_config_dump('pgticket.setting', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.customer_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.staff_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.api_client_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.ticket_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.ticket_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.message_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.rating_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.helpdesk_number_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.queue_number_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.workshop_number_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgticket.resume_number_seq', '');

@@ -57,6 +57,27 @@ INSERT INTO pgticket.workflow_transition (workflow, name, from_state, to_state, 
 	('resume', 'complete', 'dispatched', 'done', false),
 	('resume', 'cancel', 'scheduled', 'cancelled', false);
 
+/*
+ * pg_dump keeps the workflows, states and transitions a DBA adds; the rows
+ * above come back with CREATE EXTENSION, so the filters leave them out
+ * (they are built from the rows themselves, so they cannot drift).  A change
+ * to a shipped row is not kept: add a row instead of updating one.
+ */
+SELECT pg_catalog.pg_extension_config_dump('pgticket.workflow',
+	'WHERE name NOT IN (' ||
+	string_agg(quote_literal(name), ', ' ORDER BY name) || ')')
+  FROM pgticket.workflow;
+SELECT pg_catalog.pg_extension_config_dump('pgticket.workflow_state',
+	'WHERE (workflow, state) NOT IN (' ||
+	string_agg(format('(%L, %L)', workflow, state), ', '
+			   ORDER BY workflow, state) || ')')
+  FROM pgticket.workflow_state;
+SELECT pg_catalog.pg_extension_config_dump('pgticket.workflow_transition',
+	'WHERE (workflow, from_state, to_state) NOT IN (' ||
+	string_agg(format('(%L, %L, %L)', workflow, from_state, to_state), ', '
+			   ORDER BY workflow, from_state, to_state) || ')')
+  FROM pgticket.workflow_transition;
+
 INSERT INTO pgticket.sla_policy (priority, resolve_within) VALUES
 	('urgent', '4 hours'),
 	('high', '8 hours'),
