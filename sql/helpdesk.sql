@@ -303,6 +303,27 @@ WHERE ticket_id = (SELECT id FROM pgticket.ticket WHERE workflow = 'helpdesk' AN
 ORDER BY id;
 
 --
+-- the status filters open, onhold and closed are states (contract.md),
+-- whoever is assigned: the ticket raised and closed at once, reopened with
+-- nobody assigned, is in state open and shows "unassigned"; a ticket put on
+-- hold with nobody assigned shows "onhold" and is unassigned too
+--
+SELECT pg_temp.show(api_helpdesk.reopen_ticket(jsonb_build_object('body',
+	jsonb_build_object('ticketId', (SELECT number::text FROM pgticket.ticket
+		WHERE workflow = 'helpdesk' AND subject = 'Paid twice'),
+		'userId', '6', 'comments', 'Charged a third time'),
+	'body_type', 'form')));
+SELECT state FROM pgticket.transition((SELECT id FROM pgticket.ticket
+	WHERE workflow = 'helpdesk' AND subject = 'Refund'), 'on_hold');
+SELECT s, (SELECT coalesce(string_agg((d #>> '{Ticket,subject}') || ' ('
+		|| (d #>> '{Ticket,status}') || ')', ', '), '-')
+	FROM json_array_elements(r.body::json -> 'data') d) AS tickets
+FROM unnest(ARRAY['unresolved', 'unassigned', 'open', 'onhold', 'resolved',
+	'closed']) s,
+	api_helpdesk.get_tickets(jsonb_build_object('params',
+		jsonb_build_object('userId', '6', 'status', s))) r;
+
+--
 -- nginx's role may call the facades and nothing in pgticket
 --
 SET ROLE pgticket_web;

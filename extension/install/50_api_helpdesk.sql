@@ -231,8 +231,10 @@ COMMENT ON FUNCTION pgticket.helpdesk_shown_status(pgticket.state_category, bigi
  * helpdesk_status_matches: whether a ticket passes get_tickets' status
  * filter (contract.md: unresolved = category new/open/pending; overdue and
  * duetoday are unresolved tickets due before now / during today; unassigned
- * = unresolved without an admin; open/onhold/resolved/closed = the shown
- * status; all = every ticket).
+ * = unresolved without an admin; open, onhold, closed = that state, i.e.
+ * category open, pending, closed (or cancelled), whoever is assigned:
+ * a reopened ticket nobody is assigned to is in state open and shows
+ * "unassigned"; resolved = category solved; all = every ticket).
  */
 CREATE FUNCTION pgticket.helpdesk_status_matches(filter text,
 	category pgticket.state_category, assignee_id bigint, due_at timestamptz)
@@ -249,7 +251,11 @@ AS $$
 			AND due_at < date_trunc('day', now()) + interval '1 day'
 		WHEN 'unassigned' THEN category IN ('new', 'open', 'pending')
 			AND assignee_id IS NULL
-		ELSE pgticket.helpdesk_shown_status(category, assignee_id) = filter
+		WHEN 'open' THEN category = 'open'
+		WHEN 'onhold' THEN category = 'pending'
+		WHEN 'resolved' THEN category = 'solved'
+		WHEN 'closed' THEN category IN ('closed', 'cancelled')
+		ELSE false
 	END
 $$;
 COMMENT ON FUNCTION pgticket.helpdesk_status_matches(text, pgticket.state_category, bigint, timestamptz) IS
