@@ -24,6 +24,8 @@ static ngx_int_t ngx_http_pgticket_send_row(ngx_http_request_t *r,
     PGresult *res);
 static ngx_int_t ngx_http_pgticket_set_headers(ngx_http_request_t *r,
     char *text, size_t len);
+static ngx_int_t ngx_http_pgticket_header_valid(ngx_http_request_t *r,
+    const char *key, size_t klen, const char *v, size_t vlen);
 static ngx_int_t ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, PGresult *res);
 static ngx_int_t ngx_http_pgticket_send_body(ngx_http_request_t *r,
@@ -121,6 +123,12 @@ ngx_http_pgticket_send_row(ngx_http_request_t *r, PGresult *res)
     if (!PQgetisnull(res, 0, 1)) {
         rc = ngx_http_pgticket_set_headers(r, PQgetvalue(res, 0, 1),
                                            PQgetlength(res, 0, 1));
+        if (rc == NGX_DECLINED) {
+            return ngx_http_pgticket_send_error(r,
+                                            NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                            "Internal error");
+        }
+
         if (rc != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -163,13 +171,20 @@ ngx_http_pgticket_send_row(ngx_http_request_t *r, PGresult *res)
 }
 
 
-/* headers: a JSON object of name to string value */
+/*
+ * headers: a JSON object of name to string value.  The whole object is
+ * checked before anything is set: a name that is not an HTTP token or a
+ * value with a control character (CR, LF: response splitting) refuses the
+ * answer (NGX_DECLINED).  nginx owns the framing of the response, so
+ * Content-Length and the hop-by-hop headers are ignored.
+ */
 
 static ngx_int_t
 ngx_http_pgticket_set_headers(ngx_http_request_t *r, char *text, size_t len)
 {
     size_t            klen, vlen;
     ngx_int_t         rc;
+    ngx_uint_t        pass;
     const char       *v;
     json_object      *obj;
     ngx_table_elt_t  *h;
@@ -180,70 +195,88 @@ ngx_http_pgticket_set_headers(ngx_http_request_t *r, char *text, size_t len)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "pgticket: route function returned headers that are "
                       "not a JSON object");
-        rc = NGX_ERROR;
+        rc = NGX_DECLINED;
         goto done;
     }
 
     rc = NGX_OK;
 
-    json_object_object_foreach(obj, key, val) {
+    /* pass 0 checks every header, pass 1 sets them */
 
-        if (!json_object_is_type(val, json_type_string)) {
-            continue;
-        }
+    for (pass = 0; pass < 2; pass++) {
 
-        klen = ngx_strlen(key);
-        v = json_object_get_string(val);
-        vlen = json_object_get_string_len(val);
+        json_object_object_foreach(obj, key, val) {
 
-        if (klen == 0 || ngx_strlchr((u_char *) v, (u_char *) v + vlen, '\n')
-            || ngx_strlchr((u_char *) v, (u_char *) v + vlen, '\r'))
-        {
-            continue;
-        }
+            if (!json_object_is_type(val, json_type_string)) {
+                continue;
+            }
 
-        if (klen == 12 && ngx_strncasecmp((u_char *) key,
-                                          (u_char *) "content-type", 12)
-                          == 0)
-        {
-            r->headers_out.content_type.data = ngx_pnalloc(r->pool, vlen);
-            if (r->headers_out.content_type.data == NULL) {
+            klen = ngx_strlen(key);
+            v = json_object_get_string(val);
+            vlen = json_object_get_string_len(val);
+
+            if (pass == 0) {
+                rc = ngx_http_pgticket_header_valid(r, key, klen, v, vlen);
+                if (rc != NGX_OK) {
+                    goto done;
+                }
+
+                continue;
+            }
+
+            if (klen == 12 && ngx_strncasecmp((u_char *) key,
+                                              (u_char *) "content-type", 12)
+                              == 0)
+            {
+                r->headers_out.content_type.data = ngx_pnalloc(r->pool,
+                                                               vlen);
+                if (r->headers_out.content_type.data == NULL) {
+                    rc = NGX_ERROR;
+                    goto done;
+                }
+
+                ngx_memcpy(r->headers_out.content_type.data, v, vlen);
+                r->headers_out.content_type.len = vlen;
+                r->headers_out.content_type_len = vlen;
+                r->headers_out.content_type_lowcase = NULL;
+                continue;
+            }
+
+            if ((klen == 14 && ngx_strncasecmp((u_char *) key,
+                                     (u_char *) "content-length", 14) == 0)
+                || (klen == 17 && ngx_strncasecmp((u_char *) key,
+                                     (u_char *) "transfer-encoding", 17) == 0)
+                || (klen == 10 && ngx_strncasecmp((u_char *) key,
+                                     (u_char *) "connection", 10) == 0)
+                || (klen == 10 && ngx_strncasecmp((u_char *) key,
+                                     (u_char *) "keep-alive", 10) == 0)
+                || (klen == 7 && ngx_strncasecmp((u_char *) key,
+                                     (u_char *) "upgrade", 7) == 0)
+                || (klen == 7 && ngx_strncasecmp((u_char *) key,
+                                     (u_char *) "trailer", 7) == 0))
+            {
+                continue;
+            }
+
+            h = ngx_list_push(&r->headers_out.headers);
+            if (h == NULL) {
                 rc = NGX_ERROR;
                 goto done;
             }
 
-            ngx_memcpy(r->headers_out.content_type.data, v, vlen);
-            r->headers_out.content_type.len = vlen;
-            r->headers_out.content_type_len = vlen;
-            r->headers_out.content_type_lowcase = NULL;
-            continue;
-        }
+            h->hash = 1;
+            h->key.len = klen;
+            h->key.data = ngx_pnalloc(r->pool, klen + vlen);
+            if (h->key.data == NULL) {
+                rc = NGX_ERROR;
+                goto done;
+            }
 
-        if (klen == 14 && ngx_strncasecmp((u_char *) key,
-                                          (u_char *) "content-length", 14)
-                          == 0)
-        {
-            continue;
+            ngx_memcpy(h->key.data, key, klen);
+            h->value.data = h->key.data + klen;
+            h->value.len = vlen;
+            ngx_memcpy(h->value.data, v, vlen);
         }
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            rc = NGX_ERROR;
-            goto done;
-        }
-
-        h->hash = 1;
-        h->key.len = klen;
-        h->key.data = ngx_pnalloc(r->pool, klen + vlen);
-        if (h->key.data == NULL) {
-            rc = NGX_ERROR;
-            goto done;
-        }
-
-        ngx_memcpy(h->key.data, key, klen);
-        h->value.data = h->key.data + klen;
-        h->value.len = vlen;
-        ngx_memcpy(h->value.data, v, vlen);
     }
 
 done:
@@ -253,6 +286,60 @@ done:
     }
 
     return rc;
+}
+
+
+static ngx_int_t
+ngx_http_pgticket_header_valid(ngx_http_request_t *r, const char *key,
+    size_t klen, const char *v, size_t vlen)
+{
+    u_char  c;
+    size_t  i;
+
+    static uint32_t  token[] = {
+        0x00000000, /* 0000 0000 0000 0000  0000 0000 0000 0000 */
+
+                    /* ?>=< ;:98 7654 3210  /.-, +*)( '&%$ #"!  */
+        0x03ff6cfa, /* 0000 0011 1111 1111  0110 1100 1111 1010 */
+
+                    /* _^]\ [ZYX WVUT SRQP  ONML KJIH GFED CBA@ */
+        0xc7fffffe, /* 1100 0111 1111 1111  1111 1111 1111 1110 */
+
+                    /*  ~}| {zyx wvut srqp  onml kjih gfed cba` */
+        0x57ffffff, /* 0101 0111 1111 1111  1111 1111 1111 1111 */
+
+        0x00000000, 0x00000000, 0x00000000, 0x00000000
+    };
+
+    if (klen == 0) {
+        goto invalid;
+    }
+
+    for (i = 0; i < klen; i++) {
+        c = key[i];
+
+        if (!(token[c >> 5] & (1U << (c & 0x1f)))) {
+            goto invalid;
+        }
+    }
+
+    for (i = 0; i < vlen; i++) {
+        c = v[i];
+
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            goto invalid;
+        }
+    }
+
+    return NGX_OK;
+
+invalid:
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "pgticket: route function returned an invalid header "
+                  "\"%*s\"", klen, key);
+
+    return NGX_DECLINED;
 }
 
 

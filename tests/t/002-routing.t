@@ -25,6 +25,7 @@ start_nginx(<<'CONF');
             pgticket_route POST     /api/only_post      api_test.echo;
             pgticket_route GET      "/api/fail/{code}"    api_test.fail;
             pgticket_route GET      "/api/status/{code}"  api_test.status;
+            pgticket_route GET      /api/raw            api_test.raw;
         }
 
         location /plain/ {
@@ -34,6 +35,23 @@ start_nginx(<<'CONF');
 CONF
 
 expect_error(qr/api_test\.fail failed: SQLSTATE/);
+expect_error(qr/route function returned (an invalid header|headers that are not|invalid status)/);
+
+# status, headers and body as the query string says
+psql(<<'SQL');
+create or replace function api_test.raw(request jsonb)
+returns pgticket.http_response language sql security definer as $$
+    select ((request->'query'->>'s')::int, (request->'query'->>'h')::jsonb,
+            request->'query'->>'b')::pgticket.http_response
+$$;
+grant execute on function api_test.raw(jsonb) to pgticket_web;
+SQL
+
+sub qs {
+    my ($s) = @_;
+    $s =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge;
+    return $s;
+}
 
 my $json = JSON::PP->new->utf8;
 
@@ -212,6 +230,44 @@ is($r->{content} // '', '', 'NULL body is no body');
 $r = http(GET => '/api/status/201');
 is($r->{status}, 201, 'status 201 from the function');
 is($r->{headers}{location}, '/api/elsewhere', 'Location header passed');
+
+# headers from the function: nginx owns the framing, and a header that
+# could split the response refuses the answer
+
+$r = raw_http("GET /api/raw?s=200&b=hello&h="
+              . qs('{"Transfer-Encoding": "chunked", "Connection": "close",'
+                   . ' "Content-Length": "99", "X-Ok": "1"}')
+              . " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+is($r->{status}, 200, 'framing headers from the function are ignored');
+unlike($r->{raw}, qr/Transfer-Encoding/i, 'no Transfer-Encoding from SQL');
+is($r->{headers}{'content-length'}, 5, 'Content-Length is the body length');
+is($r->{headers}{'x-ok'}, 1, 'other headers pass');
+is($r->{content}, 'hello', 'body');
+
+for my $h ('{"X-A\r\nSet-Cookie: evil=1": "v"}', '{"X-B": "a\r\nb"}',
+           '{"X-C": "a\nSet-Cookie: evil=1"}', '{"X D": "1"}',
+           '{"X-E:": "1"}', '{"": "1"}') {
+    $r = raw_http("GET /api/raw?s=200&b=hello&h=" . qs($h)
+                  . " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    is($r->{status}, 500, "invalid header refused: $h");
+    unlike($r->{raw}, qr/evil/, 'no header injected');
+    is(doc($r)->{message}, 'Internal error', 'in the error shape');
+}
+
+$r = http(GET => '/api/raw?s=200&b=x&h=' . qs('[1]'));
+is($r->{status}, 500, 'headers not an object are 500');
+is(doc($r)->{message}, 'Internal error', 'in the error shape, not nginx\'s');
+
+for my $s (0, 99, 100, 600, 1000) {
+    $r = http(GET => "/api/raw?s=$s&b=x");
+    is($r->{status}, 500, "status $s from the function is 500");
+    is(doc($r)->{message}, 'Internal error', 'in the error shape');
+}
+
+$r = raw_http("GET /api/raw?s=204&b=hello HTTP/1.1\r\nHost: x\r\n"
+              . "Connection: close\r\n\r\n");
+is($r->{status}, 204, '204 with a body from the function');
+is($r->{content}, '', '204 is sent without the body');
 
 # without pgticket_error_page
 
