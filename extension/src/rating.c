@@ -9,7 +9,9 @@
  * one, so pgticket.rating keeps every rating ever given and the partial
  * unique index rating_current allows one current rating per ticket.  The
  * ticket row is locked first, so two concurrent ratings of one ticket
- * serialise and both land, the later one current.
+ * serialise and both land, the later one current.  The later one may belong
+ * to a transaction that began first, so its now() can be older than the
+ * rating it supersedes: superseded_at is never set before rated_at.
  *
  * extension/src/rating.c
  *
@@ -45,7 +47,8 @@ PreparePlans(void)
 										" WHERE t.id = $1 FOR UPDATE OF t", 1, int8arg);
 	if (supersede_plan == NULL)
 		supersede_plan = PgticketPreparePlan(
-											 "UPDATE pgticket.rating SET superseded_at = now()"
+											 "UPDATE pgticket.rating"
+											 " SET superseded_at = greatest(now(), rated_at)"
 											 " WHERE ticket_id = $1 AND superseded_at IS NULL",
 											 1, int8arg);
 	if (insert_plan == NULL)
