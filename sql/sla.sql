@@ -58,3 +58,19 @@ SELECT pgticket.sla_due('high', NULL);
 :e
 SELECT pgticket.sla_due('critical');
 :e
+
+-- the extension dropped and created again in the same session: the plan
+-- made for the old pgticket.priority type is not reused (in a database of
+-- its own, so the other tests keep their data)
+\set regression_db :DBNAME
+CREATE DATABASE pgticket_sla_reload;
+\c pgticket_sla_reload
+SET timezone = 'UTC';
+SET client_min_messages = warning;
+CREATE EXTENSION pgticket;
+SELECT pgticket.sla_due('low', '2024-03-01 09:00+00') AS first;
+DROP EXTENSION pgticket;
+CREATE EXTENSION pgticket;
+SELECT pgticket.sla_due('low', '2024-03-01 09:00+00') AS after_recreate;
+\c :regression_db
+DROP DATABASE pgticket_sla_reload;

@@ -18,7 +18,14 @@
 #include "catalog/pg_type.h"
 #include "utils/timestamp.h"
 
+/*
+ * The plan takes the priority as a pgticket.priority, whose OID is fixed in
+ * the plan: it belongs to the sla_due function that prepared it (its OID
+ * in due_plan_fn).  When the extension is dropped and created again in the
+ * same backend, the type is new, and so is the function's OID.
+ */
 static SPIPlanPtr due_plan = NULL;
+static Oid	due_plan_fn = InvalidOid;
 
 PG_FUNCTION_INFO_V1(pgticket_sla_due);
 
@@ -40,16 +47,22 @@ pgticket_sla_due(PG_FUNCTION_ARGS)
 	PGTICKET_REQUIRE_ARG(fcinfo, 1, "from_time");
 
 	SPI_connect();
-	if (due_plan == NULL)
+	if (due_plan == NULL || due_plan_fn != fcinfo->flinfo->fn_oid)
 	{
 		Oid			argtypes[2];
 
+		if (due_plan != NULL)
+		{
+			SPI_freeplan(due_plan);
+			due_plan = NULL;
+		}
 		argtypes[0] = PgticketTypeOid("priority");
 		argtypes[1] = TIMESTAMPTZOID;
 		due_plan = PgticketPreparePlan(
 									   "SELECT $2 + p.resolve_within"
 									   " FROM pgticket.sla_policy p WHERE p.priority = $1",
 									   2, argtypes);
+		due_plan_fn = fcinfo->flinfo->fn_oid;
 	}
 
 	values[0] = PG_GETARG_DATUM(0);
