@@ -25,6 +25,13 @@ SELECT c.oid::regclass FROM pg_class c
 SELECT nspname FROM pg_namespace
  WHERE (nspname IN ('pgticket', 'pgticket_report') OR nspname LIKE 'api\_%')
    AND obj_description(oid, 'pg_namespace') IS NULL;
+-- the same over every member of the extension, whatever its kind
+SELECT pg_describe_object(d.classid, d.objid, 0) AS uncommented
+  FROM pg_depend d
+ WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pgticket')
+   AND obj_description(d.objid, d.classid::regclass::name) IS NULL
+ ORDER BY 1;
 
 -- pg_dump keeps every table's rows and every sequence's state, but for
 -- sla_policy (shipped whole, edited in place); of the workflow tables it

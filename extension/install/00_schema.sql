@@ -387,6 +387,14 @@ CREATE TABLE pgticket.idempotency_key (
 );
 COMMENT ON TABLE pgticket.idempotency_key IS 'First answer given to each idempotency key (e.g. Request-Tracking-Id), replayed on repeats';
 
+COMMENT ON SEQUENCE pgticket.customer_id_seq IS 'Identity of pgticket.customer.id';
+COMMENT ON SEQUENCE pgticket.staff_id_seq IS 'Identity of pgticket.staff.id';
+COMMENT ON SEQUENCE pgticket.api_client_id_seq IS 'Identity of pgticket.api_client.id';
+COMMENT ON SEQUENCE pgticket.ticket_id_seq IS 'Identity of pgticket.ticket.id';
+COMMENT ON SEQUENCE pgticket.ticket_history_id_seq IS 'Identity of pgticket.ticket_history.id';
+COMMENT ON SEQUENCE pgticket.message_id_seq IS 'Identity of pgticket.message.id';
+COMMENT ON SEQUENCE pgticket.rating_id_seq IS 'Identity of pgticket.rating.id';
+
 /*
  * pg_dump keeps the rows of these tables (CREATE EXTENSION only makes them
  * empty) and the state of their sequences: a sequence is not dumped with
