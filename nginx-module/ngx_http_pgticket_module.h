@@ -93,7 +93,7 @@ struct ngx_http_pgticket_slot_s {
     PGconn                       *conn;
     ngx_connection_t             *c;
     ngx_log_t                     log;
-    ngx_event_t                   timer;       /* connect/setup deadline */
+    ngx_event_t                   timer;       /* connect, setup, drain */
     ngx_http_pgticket_state_e     state;
     ngx_uint_t                    step;        /* setup step */
     u_char                       *prepared;    /* per function */

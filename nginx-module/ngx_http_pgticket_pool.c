@@ -286,6 +286,10 @@ ngx_http_pgticket_pool_finish(ngx_http_pgticket_slot_t *slot, PGresult *res)
     slot->log.action = "keeping idle PostgreSQL connection";
     ngx_queue_insert_head(&pool->idle, &slot->queue);
 
+    if (slot->timer.timer_set) {
+        ngx_del_timer(&slot->timer);
+    }
+
     if (ctx == NULL) {
         /* the request went away: the result is drained */
         if (res) {
@@ -419,10 +423,16 @@ ngx_http_pgticket_ctx_cleanup(void *data)
     slot = ctx->slot;
 
     if (slot) {
-        /* the result will be read and dropped before the slot is reused */
+        /*
+         * the result will be read and dropped before the slot is reused;
+         * a server that never answers (statement_timeout cannot help when
+         * it is stopped or unreachable) must not hold the slot for ever
+         */
         slot->ctx = NULL;
         slot->state = NGX_HTTP_PGTICKET_DRAINING;
         ctx->slot = NULL;
+
+        ngx_add_timer(&slot->timer, ctx->pool->pmcf->timeout);
     }
 
     if (ctx->result) {

@@ -601,6 +601,15 @@ ngx_http_pgticket_pq_timeout(ngx_event_t *ev)
 
     slot = ev->data;
 
+    if (slot->state == NGX_HTTP_PGTICKET_DRAINING) {
+        ngx_log_error(NGX_LOG_WARN, &slot->log, NGX_ETIMEDOUT,
+                      "pgticket: the query of a closed request did not "
+                      "end in time, closing its connection");
+
+        ngx_http_pgticket_pool_lost(slot, 0);
+        return;
+    }
+
     ngx_log_error(NGX_LOG_ERR, &slot->log, NGX_ETIMEDOUT,
                   "pgticket: PostgreSQL connection timed out");
 

@@ -10,6 +10,8 @@ use Test::More;
 use Time::HiRes qw(time);
 use PgTicketTest;
 
+my $stack_sh = "$FindBin::Bin/../stack.sh";
+
 start_nginx(<<'CONF');
     pgticket_database "%%CONNINFO%%";
     pgticket_pool max=2 queue=8 timeout=2s;
@@ -157,6 +159,29 @@ is(scalar(grep { $_->{status} == 200 } @res), 4,
 ok(wait_until(3, sub {
     status()->{'pgticket_connections{state="busy"}'} == 0 }),
    'the aborted query was drained');
+
+# a client that goes away while its server does not answer at all (stopped:
+# statement_timeout cannot fire): the slot is not held for ever
+
+{
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . port());
+    print $sock "GET /api/sleep?s=0.5 HTTP/1.0\r\n\r\n";
+    my $pid;
+    ok(wait_until(2, sub {
+        ($pid) = map { $_->[0] } psql("select pid from pg_stat_activity "
+                                      . "where usename = 'pgticket_web' "
+                                      . "and state = 'active'");
+        $pid }), 'the query is running');
+    system($stack_sh, 'as-owner', 'kill', '-STOP', $pid);
+    close $sock;
+    ok(wait_until(4, sub {
+        status()->{'pgticket_connections{state="busy"}'} == 0 }),
+       'the connection of a stopped server is given up at the deadline');
+    system($stack_sh, 'as-owner', 'kill', '-CONT', $pid);
+}
+@res = parallel(('/api/echo') x 4);
+is(scalar(grep { $_->{status} == 200 } @res), 4,
+   'requests after a stopped server succeed');
 
 stop_nginx();
 ok(wait_until(5, sub { web_backends() == 0 }),
