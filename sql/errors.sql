@@ -60,6 +60,8 @@ SELECT pgticket.transition(11001, 'open', actor_staff_id => 999999);
 :e
 SELECT pgticket.transition(11001, 'open', actor_customer_id => 999999);
 :e
+SELECT pgticket.transition(11001, 'open', actor_staff_id => 11001, actor_customer_id => 999999);
+:e
 SELECT pgticket.transition(11001, 'open', assignee_id => 999999);
 :e
 SELECT pgticket.transition(-1, 'open');

@@ -327,16 +327,15 @@ pgticket_transition(PG_FUNCTION_ARGS)
 				 errdetail("Ticket " INT64_FORMAT " has no assignee.", ticket_id),
 				 errhint("Assign the ticket first, or pass assignee_id.")));
 
+	/* Both actors are recorded when both are given, so both must exist. */
 	if (!PG_ARGISNULL(2))
-	{
 		CheckStaff(PG_GETARG_INT64(2), false, "actor_staff_id");
-		actor_kind = "staff";
-	}
-	else if (!PG_ARGISNULL(3))
-	{
+	if (!PG_ARGISNULL(3))
 		CheckCustomer(PG_GETARG_INT64(3));
+	if (!PG_ARGISNULL(2))
+		actor_kind = "staff";
+	else if (!PG_ARGISNULL(3))
 		actor_kind = "customer";
-	}
 	else
 		actor_kind = "system";
 
