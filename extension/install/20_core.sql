@@ -68,6 +68,22 @@ $$;
 COMMENT ON FUNCTION pgticket.require_arg(anyelement, text) IS
 	'Raise 22004 naming the argument when value is NULL (helper of the PL/pgSQL core functions)';
 
+CREATE FUNCTION pgticket.check_actor(actor_staff_id bigint)
+RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF actor_staff_id IS NOT NULL THEN
+		PERFORM FROM pgticket.staff s WHERE s.id = actor_staff_id;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'staff % does not exist', actor_staff_id
+				USING ERRCODE = 'PT404';
+		END IF;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION pgticket.check_actor(bigint) IS
+	'Raise PT404 when actor_staff_id names no staff member; NULL (no staff actor) passes (helper of the PL/pgSQL core functions)';
+
 CREATE FUNCTION pgticket.create_ticket(workflow text, customer_id bigint,
 									   subject text,
 									   description text DEFAULT '',
@@ -113,13 +129,7 @@ BEGIN
 		RAISE EXCEPTION 'customer % does not exist', create_ticket.customer_id
 			USING ERRCODE = 'PT404';
 	END IF;
-	IF actor_staff_id IS NOT NULL THEN
-		PERFORM FROM pgticket.staff s WHERE s.id = actor_staff_id;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'staff % does not exist', actor_staff_id
-				USING ERRCODE = 'PT404';
-		END IF;
-	END IF;
+	PERFORM pgticket.check_actor(actor_staff_id);
 
 	INSERT INTO pgticket.ticket AS tk
 		(number, workflow, state, customer_id, type, priority, subject,
@@ -182,13 +192,7 @@ BEGIN
 					  DETAIL = 'Only active staff can be assigned tickets.';
 		END IF;
 	END IF;
-	IF actor_staff_id IS NOT NULL THEN
-		PERFORM FROM pgticket.staff s WHERE s.id = actor_staff_id;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'staff % does not exist', actor_staff_id
-				USING ERRCODE = 'PT404';
-		END IF;
-	END IF;
+	PERFORM pgticket.check_actor(actor_staff_id);
 
 	UPDATE pgticket.ticket tk
 	   SET assignee_id = assign.staff_id,
