@@ -98,6 +98,25 @@ PgticketTypeOid(const char *typname)
 }
 
 /*
+ * PgticketLockTicket
+ *		Run a plan that locks one ticket row (its only parameter the ticket
+ *		id) and return that row, or raise PT404 when there is none.
+ *
+ * The tuple lives in SPI_tuptable, until SPI_finish.
+ */
+HeapTuple
+PgticketLockTicket(SPIPlanPtr plan, int64 ticket_id)
+{
+	Datum		values[1];
+
+	values[0] = Int64GetDatum(ticket_id);
+	PgticketExecPlan(plan, values, NULL, false, 1);
+	if (SPI_processed == 0)
+		PgticketTicketNotFound(ticket_id);
+	return SPI_tuptable->vals[0];
+}
+
+/*
  * PgticketTicketNotFound
  *		The one "unknown ticket" error, so every function says it alike.
  */

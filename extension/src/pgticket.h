@@ -56,6 +56,7 @@ extern SPIPlanPtr PgticketPreparePlan(const char *sql, int nargs,
 extern Oid	PgticketTypeOid(const char *typname);
 extern void PgticketExecPlan(SPIPlanPtr plan, Datum *values,
 							 const char *nulls, bool read_only, long count);
+extern HeapTuple PgticketLockTicket(SPIPlanPtr plan, int64 ticket_id);
 extern void PgticketTicketNotFound(int64 ticket_id) pg_attribute_noreturn();
 
 #endif							/* PGTICKET_H */

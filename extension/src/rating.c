@@ -107,11 +107,7 @@ pgticket_rate(PG_FUNCTION_ARGS)
 	SPI_connect();
 	PreparePlans();
 
-	values[0] = Int64GetDatum(ticket_id);
-	PgticketExecPlan(lock_plan, values, NULL, false, 1);
-	if (SPI_processed == 0)
-		PgticketTicketNotFound(ticket_id);
-	tup = SPI_tuptable->vals[0];
+	tup = PgticketLockTicket(lock_plan, ticket_id);
 	desc = SPI_tuptable->tupdesc;
 	owner = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
 	state = SPI_getvalue(tup, desc, 2);

@@ -280,11 +280,7 @@ pgticket_transition(PG_FUNCTION_ARGS)
 	PreparePlans();
 
 	/* Lock the ticket: concurrent transitions queue up here. */
-	values[0] = Int64GetDatum(ticket_id);
-	PgticketExecPlan(lock_plan, values, NULL, false, 1);
-	if (SPI_processed == 0)
-		PgticketTicketNotFound(ticket_id);
-	tup = SPI_tuptable->vals[0];
+	tup = PgticketLockTicket(lock_plan, ticket_id);
 	desc = SPI_tuptable->tupdesc;
 	workflow = SPI_getvalue(tup, desc, 1);
 	from_state = SPI_getvalue(tup, desc, 2);
