@@ -331,3 +331,40 @@ SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"}
 SELECT pgticket.req_arg('{}', 'a');
 SELECT count(*) FROM pgticket.ticket;
 RESET ROLE;
+
+--
+-- get_tickets finds the tickets through an index, whatever the filter.
+-- In a fresh session (no cached plan) and a transaction that adds 3000
+-- tickets of user 7 and analyzes them (rolled back), a listing that does
+-- not list those tickets reads a few rows of pgticket.ticket, not the
+-- whole workflow
+--
+\c
+BEGIN;
+SELECT count(pgticket.create_ticket('helpdesk', (SELECT id FROM pgticket.customer
+	WHERE helpdesk_user_id = 7), 'bulk', 'bulk', 'medium', 'Technical'))
+FROM generate_series(1, 3000);
+ANALYZE pgticket.ticket;
+CREATE FUNCTION pg_temp.reads() RETURNS bigint LANGUAGE sql AS $$
+	SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)
+	FROM pg_stat_xact_user_tables WHERE relid = 'pgticket.ticket'::regclass
+$$;
+CREATE FUNCTION pg_temp.probe(request jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	before bigint := pg_temp.reads();
+	r pgticket.http_response := api_helpdesk.get_tickets(request);
+	reads bigint := pg_temp.reads() - before;
+BEGIN
+	RETURN r.status || ' ' || CASE WHEN reads < 100 THEN 'a few rows read'
+		ELSE format('%s rows read', reads) END;
+END
+$$;
+SELECT s, pg_temp.probe(jsonb_build_object('params',
+	jsonb_build_object('userId', '0', 'status', s)))
+FROM unnest(ARRAY['closed', 'resolved', 'onhold', 'open', 'overdue']) s;
+SELECT pg_temp.probe('{"params":{"userId":"0","status":"all","assigned_admin":"billing@jazenetworks.example"}}');
+SELECT pg_temp.probe('{"params":{"userId":"0","status":"unresolved","assigned_admin":"support@jazenetworks.example"}}');
+SELECT pg_temp.probe('{"params":{"userId":"0","status":"all"},"body":{"fromDate":"01-01-2000 0:0","toDate":"31-12-2016"},"body_type":"form"}');
+SELECT pg_temp.probe('{"params":{"userId":"6","status":"all"}}');
+ROLLBACK;

@@ -228,38 +228,33 @@ COMMENT ON FUNCTION pgticket.helpdesk_shown_status(pgticket.state_category, bigi
 	'Status shown by the 004 API: unassigned, open, onhold, resolved or closed';
 
 /*
- * helpdesk_status_matches: whether a ticket passes get_tickets' status
- * filter (contract.md: unresolved = category new/open/pending; overdue and
- * duetoday are unresolved tickets due before now / during today; unassigned
- * = unresolved without an admin; open, onhold, closed = that state, i.e.
- * category open, pending, closed (or cancelled), whoever is assigned:
- * a reopened ticket nobody is assigned to is in state open and shows
- * "unassigned"; resolved = category solved; all = every ticket).
+ * helpdesk_status_categories: the reporting categories of the states a
+ * get_tickets status filter keeps (contract.md: unresolved, overdue,
+ * duetoday and unassigned = category new/open/pending, overdue and duetoday
+ * also by due date, unassigned also without an admin; open, onhold, closed
+ * = that state, i.e. category open, pending, closed (or cancelled), whoever
+ * is assigned: a reopened ticket nobody is assigned to is in state open and
+ * shows "unassigned"; resolved = category solved; all = every ticket).
+ * NULL for an unknown filter.
  */
-CREATE FUNCTION pgticket.helpdesk_status_matches(filter text,
-	category pgticket.state_category, assignee_id bigint, due_at timestamptz)
-RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
+CREATE FUNCTION pgticket.helpdesk_status_categories(filter text)
+RETURNS pgticket.state_category[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE filter
-		WHEN 'all' THEN true
-		WHEN 'unresolved' THEN category IN ('new', 'open', 'pending')
-		WHEN 'overdue' THEN category IN ('new', 'open', 'pending')
-			AND due_at < now()
-		WHEN 'duetoday' THEN category IN ('new', 'open', 'pending')
-			AND due_at >= date_trunc('day', now())
-			AND due_at < date_trunc('day', now()) + interval '1 day'
-		WHEN 'unassigned' THEN category IN ('new', 'open', 'pending')
-			AND assignee_id IS NULL
-		WHEN 'open' THEN category = 'open'
-		WHEN 'onhold' THEN category = 'pending'
-		WHEN 'resolved' THEN category = 'solved'
-		WHEN 'closed' THEN category IN ('closed', 'cancelled')
-		ELSE false
-	END
+		WHEN 'all' THEN enum_range(NULL::pgticket.state_category)
+		WHEN 'unresolved' THEN '{new,open,pending}'
+		WHEN 'overdue' THEN '{new,open,pending}'
+		WHEN 'duetoday' THEN '{new,open,pending}'
+		WHEN 'unassigned' THEN '{new,open,pending}'
+		WHEN 'open' THEN '{open}'
+		WHEN 'onhold' THEN '{pending}'
+		WHEN 'resolved' THEN '{solved}'
+		WHEN 'closed' THEN '{closed,cancelled}'
+	END::pgticket.state_category[]
 $$;
-COMMENT ON FUNCTION pgticket.helpdesk_status_matches(text, pgticket.state_category, bigint, timestamptz) IS
-	'get_tickets status filter: all, unresolved, overdue, duetoday, unassigned, open, onhold, resolved, closed';
+COMMENT ON FUNCTION pgticket.helpdesk_status_categories(text) IS
+	'get_tickets status filter (all, unresolved, overdue, duetoday, unassigned, open, onhold, resolved, closed) as the categories of the states it keeps; NULL for another filter';
 
 /* ------------------------------------------------------------------ facades */
 
@@ -377,6 +372,10 @@ DECLARE
 	v_to_text	text;
 	v_from		timestamptz;
 	v_to		timestamptz;
+	v_states	text[];
+	v_unassigned boolean;
+	v_due_from	timestamptz;
+	v_due_to	timestamptz;
 	v_ids		bigint[];
 	v_data		json;
 	r			http_response;
@@ -384,8 +383,7 @@ BEGIN
 	PERFORM helpdesk_check_body(request);
 	v_user := helpdesk_number(request, 'userId');
 	v_status := coalesce(req_arg(request, 'status'), 'all');
-	IF v_status NOT IN ('all', 'unresolved', 'overdue', 'duetoday', 'open',
-			'onhold', 'unassigned', 'resolved', 'closed') THEN
+	IF helpdesk_status_categories(v_status) IS NULL THEN
 		PERFORM req_fail(400, 'The status parameter must be one of unresolved, overdue, duetoday, open, onhold, unassigned, resolved, closed, all');
 	END IF;
 	v_admin_name := req_arg(request, 'assigned_admin');
@@ -422,32 +420,76 @@ BEGIN
 	END IF;
 
 	/*
-	 * Find the tickets first, with one static statement per shape so each
-	 * keeps a cached generic plan that is an index scan (an "IS NULL OR"
-	 * on the customer would force a seq scan or a re-plan per call), then
-	 * render them by primary key.
+	 * The filter as index conditions: the states it keeps, and a creation
+	 * range that is unbounded when no date was given.  overdue, duetoday
+	 * and unassigned add a condition on the rows found.
 	 */
-	IF v_customer IS NOT NULL THEN
+	SELECT array_agg(ws.state) INTO v_states FROM workflow_state ws
+	WHERE ws.workflow = 'helpdesk'
+		AND ws.category = ANY (helpdesk_status_categories(v_status));
+	v_states := coalesce(v_states, '{}');
+	v_from := coalesce(v_from, '-infinity');
+	v_to := coalesce(v_to, 'infinity');
+	v_unassigned := v_status = 'unassigned';
+	IF v_status = 'overdue' THEN
+		v_due_from := '-infinity';
+		v_due_to := now();
+	ELSIF v_status = 'duetoday' THEN
+		v_due_from := date_trunc('day', now());
+		v_due_to := v_due_from + interval '1 day';
+	END IF;
+
+	/*
+	 * Find the tickets first, then render them by primary key.  One static
+	 * statement per driving index, so that each keeps a cached generic plan
+	 * that is an index scan: a user's tickets by ticket_customer, an
+	 * admin's by ticket_assignee, overdue and duetoday by ticket_due, the
+	 * rest by ticket_workflow_state.  ("v IS NULL OR col = v" on the
+	 * driving column would make that plan a seq scan.)  The "IS NULL OR"
+	 * left below only filter rows an index already found.
+	 */
+	IF v_customer IS NOT NULL AND v_admin IS NULL THEN
 		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
 		FROM ticket t
-		JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
 		WHERE t.customer_id = v_customer
-			AND t.workflow = 'helpdesk'
-			AND (v_admin IS NULL OR t.assignee_id = v_admin)
-			AND (v_from IS NULL OR t.created_at >= v_from)
-			AND (v_to IS NULL OR t.created_at < v_to)
-			AND helpdesk_status_matches(v_status, ws.category, t.assignee_id,
-				t.due_at);
+			AND t.created_at >= v_from AND t.created_at < v_to
+			AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
+			AND (NOT v_unassigned OR t.assignee_id IS NULL)
+			AND (v_due_to IS NULL
+				OR (t.due_at >= v_due_from AND t.due_at < v_due_to));
+	ELSIF v_customer IS NOT NULL THEN
+		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
+		FROM ticket t
+		WHERE t.customer_id = v_customer
+			AND t.assignee_id = v_admin
+			AND t.created_at >= v_from AND t.created_at < v_to
+			AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
+			AND NOT v_unassigned
+			AND (v_due_to IS NULL
+				OR (t.due_at >= v_due_from AND t.due_at < v_due_to));
+	ELSIF v_admin IS NOT NULL THEN
+		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
+		FROM ticket t
+		WHERE t.assignee_id = v_admin
+			AND t.created_at >= v_from AND t.created_at < v_to
+			AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
+			AND NOT v_unassigned
+			AND (v_due_to IS NULL
+				OR (t.due_at >= v_due_from AND t.due_at < v_due_to));
+	ELSIF v_due_to IS NOT NULL THEN
+		/* unresolved tickets are never closed: ticket_due's predicate */
+		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
+		FROM ticket t
+		WHERE t.due_at >= v_due_from AND t.due_at < v_due_to
+			AND t.closed_at IS NULL
+			AND t.created_at >= v_from AND t.created_at < v_to
+			AND t.workflow = 'helpdesk' AND t.state = ANY (v_states);
 	ELSE
 		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
 		FROM ticket t
-		JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
-		WHERE t.workflow = 'helpdesk'
-			AND (v_admin IS NULL OR t.assignee_id = v_admin)
-			AND (v_from IS NULL OR t.created_at >= v_from)
-			AND (v_to IS NULL OR t.created_at < v_to)
-			AND helpdesk_status_matches(v_status, ws.category, t.assignee_id,
-				t.due_at);
+		WHERE t.workflow = 'helpdesk' AND t.state = ANY (v_states)
+			AND t.created_at >= v_from AND t.created_at < v_to
+			AND (NOT v_unassigned OR t.assignee_id IS NULL);
 	END IF;
 
 	SELECT coalesce(json_agg(json_build_object('Ticket', json_build_object(
