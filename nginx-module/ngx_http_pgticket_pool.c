@@ -19,6 +19,8 @@ static void ngx_http_pgticket_reject(ngx_http_pgticket_ctx_t *ctx,
     ngx_uint_t kind);
 static void ngx_http_pgticket_request_timeout(ngx_event_t *ev);
 static void ngx_http_pgticket_ctx_cleanup(void *data);
+static ngx_uint_t ngx_http_pgticket_pool_opening(
+    ngx_http_pgticket_pool_t *pool);
 
 
 ngx_int_t
@@ -133,7 +135,16 @@ ngx_http_pgticket_pool_acquire(ngx_http_request_t *r,
         return;
     }
 
-    if (pool->nwaiting >= pmcf->queue_max) {
+    /*
+     * the queue bounds the requests that wait for a busy connection: those
+     * that wait for a connection still to be opened do not count, or with
+     * queue=0 no connection would ever be opened
+     */
+
+    if (pool->nwaiting >= pmcf->queue_max
+        && pool->nwaiting >= pmcf->queue_max
+                             + ngx_http_pgticket_pool_opening(pool))
+    {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "pgticket: wait queue is full (%ui requests)",
                       pool->nwaiting);
@@ -156,6 +167,27 @@ ngx_http_pgticket_pool_acquire(ngx_http_request_t *r,
     ngx_add_timer(&ctx->timer, pmcf->timeout);
 
     ngx_http_pgticket_pool_dispatch(pool);
+}
+
+
+/* slots free or being connected: each will serve a waiting request */
+
+static ngx_uint_t
+ngx_http_pgticket_pool_opening(ngx_http_pgticket_pool_t *pool)
+{
+    ngx_uint_t  i, n;
+
+    n = pool->nfree;
+
+    for (i = 0; i < pool->pmcf->pool_max; i++) {
+        if (pool->slots[i].state == NGX_HTTP_PGTICKET_CONNECTING
+            || pool->slots[i].state == NGX_HTTP_PGTICKET_SETUP)
+        {
+            n++;
+        }
+    }
+
+    return n;
 }
 
 

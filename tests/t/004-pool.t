@@ -187,4 +187,29 @@ stop_nginx();
 ok(wait_until(5, sub { web_backends() == 0 }),
    'no backends left after nginx stops');
 
+# queue=0: no waiting behind busy connections, but connections still open
+
+start_nginx(<<'CONF');
+    pgticket_database "%%CONNINFO%%";
+    pgticket_pool max=2 queue=0 timeout=2s;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
+        location /api/ {
+            pgticket_route GET /api/sleep api_test.sleep;
+            pgticket_route GET /api/echo api_test.echo;
+        }
+    }
+CONF
+
+$r = http(GET => '/api/echo');
+is($r->{status}, 200, 'queue=0: a request opens a connection');
+@res = parallel(('/api/sleep?s=0.5') x 3);
+is(scalar(grep { $_->{status} == 200 } @res), 2,
+   'queue=0: as many requests as slots are served');
+is(scalar(grep { $_->{status} == 503 } @res), 1,
+   'queue=0: the one more is refused at once');
+stop_nginx();
+
 done_testing();
