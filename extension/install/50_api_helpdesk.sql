@@ -156,18 +156,28 @@ COMMENT ON FUNCTION pgticket.helpdesk_flag(jsonb, text, boolean) IS
 /*
  * helpdesk_ticket: the helpdesk ticket numbered n, or PT404.  With for_user,
  * the ticket must also belong to the helpdesk user of that id: someone
- * else's ticket is "not found" too.
+ * else's ticket is "not found" too.  With for_update, the row is locked
+ * first, so a facade that checks the state before changing it sees the
+ * state a concurrent request just committed (and answers with its own
+ * 409) instead of failing later in the core with the core's message.
  */
-CREATE FUNCTION pgticket.helpdesk_ticket(n bigint, for_user bigint DEFAULT NULL)
+CREATE FUNCTION pgticket.helpdesk_ticket(n bigint, for_user bigint DEFAULT NULL,
+	for_update boolean DEFAULT false)
 RETURNS pgticket.ticket
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
 	t ticket;
 BEGIN
-	SELECT * INTO t FROM ticket
-	WHERE workflow = 'helpdesk' AND number = n;
+	IF for_update THEN
+		SELECT * INTO t FROM ticket
+		WHERE workflow = 'helpdesk' AND number = n
+		FOR UPDATE;
+	ELSE
+		SELECT * INTO t FROM ticket
+		WHERE workflow = 'helpdesk' AND number = n;
+	END IF;
 	IF NOT FOUND OR (for_user IS NOT NULL AND NOT EXISTS (
 			SELECT 1 FROM customer c
 			WHERE c.id = t.customer_id AND c.helpdesk_user_id = for_user)) THEN
@@ -177,8 +187,8 @@ BEGIN
 	RETURN t;
 END
 $$;
-COMMENT ON FUNCTION pgticket.helpdesk_ticket(bigint, bigint) IS
-	'The helpdesk-workflow ticket of that number (optionally: of that helpdesk user), or PT404';
+COMMENT ON FUNCTION pgticket.helpdesk_ticket(bigint, bigint, boolean) IS
+	'The helpdesk-workflow ticket of that number (optionally: of that helpdesk user; optionally locked FOR UPDATE), or PT404';
 
 /*
  * helpdesk_admin: the active admin of that username, or PT404 naming the
@@ -674,7 +684,8 @@ DECLARE
 	r			http_response;
 BEGIN
 	PERFORM helpdesk_check_body(request);
-	t := helpdesk_ticket(helpdesk_number(request, 'ticketId'));
+	t := helpdesk_ticket(helpdesk_number(request, 'ticketId'),
+		for_update => true);
 	IF t.state = 'closed' THEN
 		PERFORM req_fail(409, 'The ticket is already closed');
 	END IF;
@@ -716,7 +727,7 @@ BEGIN
 	PERFORM helpdesk_check_body(request);
 	v_number := helpdesk_number(request, 'ticketId');
 	v_admin := helpdesk_required(request, 'admin');
-	t := helpdesk_ticket(v_number);
+	t := helpdesk_ticket(v_number, for_update => true);
 	s := helpdesk_admin(v_admin, 'admin');
 	IF t.state = 'closed' THEN
 		PERFORM req_fail(409, 'A closed ticket cannot be assigned');
@@ -763,7 +774,7 @@ BEGIN
 	v_number := helpdesk_number(request, 'ticketId');
 	v_user := helpdesk_number(request, 'userId');
 	v_comments := helpdesk_required(request, 'comments');
-	t := helpdesk_ticket(v_number, v_user);
+	t := helpdesk_ticket(v_number, v_user, for_update => true);
 	IF t.state <> 'closed' THEN
 		PERFORM req_fail(409, 'Only a closed ticket can be reopened');
 	END IF;
@@ -814,7 +825,7 @@ BEGIN
 		PERFORM req_fail(400,
 			'The ratingValue parameter must be 1, 2, 3, 4 or 5');
 	END IF;
-	t := helpdesk_ticket(v_number, v_user);
+	t := helpdesk_ticket(v_number, v_user, for_update => true);
 	SELECT category INTO v_category FROM workflow_state
 	WHERE workflow = t.workflow AND state = t.state;
 	IF v_category NOT IN ('solved', 'closed') THEN
