@@ -11,6 +11,9 @@
 
 static ngx_int_t ngx_http_pgticket_handler(ngx_http_request_t *r);
 static void ngx_http_pgticket_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_pgticket_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_pgticket_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_pgticket_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_pgticket_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -89,7 +92,7 @@ static ngx_command_t  ngx_http_pgticket_commands[] = {
 
 static ngx_http_module_t  ngx_http_pgticket_module_ctx = {
     ngx_http_pgticket_add_variables,       /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_pgticket_init,                /* postconfiguration */
 
     ngx_http_pgticket_create_main_conf,    /* create main configuration */
     ngx_http_pgticket_init_main_conf,      /* init main configuration */
@@ -116,6 +119,9 @@ ngx_module_t  ngx_http_pgticket_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
 
 
 static ngx_http_variable_t  ngx_http_pgticket_vars[] = {
@@ -194,6 +200,14 @@ ngx_http_pgticket_body_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_pgticket_module);
 
+    if (ctx->too_large) {
+        ngx_http_finalize_request(r,
+                   ngx_http_pgticket_send_error(r,
+                                            NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                            "Request body too large"));
+        return;
+    }
+
     r->connection->log->action = "building the pgticket request document";
 
     rc = ngx_http_pgticket_build_document(r, ctx);
@@ -215,6 +229,104 @@ ngx_http_pgticket_body_handler(ngx_http_request_t *r)
     r->connection->log->action = "waiting for PostgreSQL";
 
     ngx_http_pgticket_pool_acquire(r, ctx);
+}
+
+
+/*
+ * pgticket_body_limit for a body without Content-Length (chunked): the
+ * bytes are counted as they are read, and once they are over the limit
+ * nothing more is kept, neither in memory nor in a temporary file.  What
+ * the save filter holds already is dropped, the rest of the body is read
+ * and discarded, and only its end goes on, so that reading completes and
+ * the body handler answers 413.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t                     *b;
+    ngx_uint_t                     last;
+    ngx_chain_t                   *cl;
+    ngx_http_request_body_t       *rb;
+    ngx_http_pgticket_ctx_t       *ctx;
+    ngx_http_pgticket_loc_conf_t  *plcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_pgticket_module);
+
+    if (ctx == NULL || r != r->main) {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    rb = r->request_body;
+
+    if (!ctx->too_large) {
+        for (cl = in; cl; cl = cl->next) {
+            ctx->received += ngx_buf_size(cl->buf);
+        }
+
+        plcf = ngx_http_get_module_loc_conf(r, ngx_http_pgticket_module);
+
+        if (ctx->received <= (off_t) plcf->body_limit) {
+            return ngx_http_next_request_body_filter(r, in);
+        }
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "pgticket request body over the limit: %O > %uz",
+                       ctx->received, plcf->body_limit);
+
+        ctx->too_large = 1;
+
+        for (cl = rb->bufs; cl; cl = cl->next) {
+            b = cl->buf;
+            b->pos = b->last;
+            b->file_pos = b->file_last;
+        }
+
+        rb->bufs = NULL;
+    }
+
+    last = 0;
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+        b->pos = b->last;
+        b->file_pos = b->file_last;
+
+        if (b->last_buf) {
+            last = 1;
+        }
+    }
+
+    if (!last) {
+        return ngx_http_next_request_body_filter(r, NULL);
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last_buf = 1;
+
+    cl = ngx_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    return ngx_http_next_request_body_filter(r, cl);
+}
+
+
+static ngx_int_t
+ngx_http_pgticket_init(ngx_conf_t *cf)
+{
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_pgticket_body_filter;
+
+    return NGX_OK;
 }
 
 

@@ -130,7 +130,9 @@ struct ngx_http_pgticket_ctx_s {
     ngx_uint_t                    status;      /* $pgticket_status */
     ngx_str_t                     message;     /* $pgticket_message */
     PGresult                     *result;
+    off_t                         received;    /* request body bytes */
     unsigned                      queued:1;
+    unsigned                      too_large:1; /* over pgticket_body_limit */
 };
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # pgticket_body_limit: 413 in the API's error shape, Content-Length and
-# chunked bodies; the module's limit wins over client_max_body_size.
+# chunked bodies; the module's limit wins over client_max_body_size; a
+# chunked body over the limit is discarded as it comes, never stored.
 
 use strict;
 use warnings;
@@ -10,7 +11,16 @@ use JSON::PP;
 use Test::More;
 use PgTicketTest;
 
-start_nginx(<<'CONF');
+# a client body temp path the server cannot write to: a body that reached
+# the disk would fail there
+
+my $dir = test_dir();
+my $nodisk = "$dir/nodisk_temp";
+-d $nodisk or mkdir $nodisk or die "$nodisk: $!\n";
+chown((stat $dir)[4, 5], $nodisk) or die "chown $nodisk: $!\n";
+chmod(0500, $nodisk) or die "chmod $nodisk: $!\n";
+
+my $conf = <<'CONF';
     pgticket_database "%%CONNINFO%%";
 
     server {
@@ -27,8 +37,18 @@ start_nginx(<<'CONF');
         location /big/ {
             pgticket_route POST /big/echo api_test.echo;
         }
+
+        location /nodisk/ {
+            client_body_temp_path %%NODISK%%;
+            client_body_buffer_size 8k;
+            pgticket_body_limit 2k;
+            pgticket_route POST /nodisk/echo api_test.echo;
+        }
     }
 CONF
+
+$conf =~ s/%%NODISK%%/$nodisk/g;
+start_nginx($conf);
 
 my $json = JSON::PP->new->utf8;
 my $shape = { status => 'error', errorCode => 413,
@@ -43,14 +63,17 @@ sub post {
 }
 
 sub chunked {
-    my ($path, $body) = @_;
+    my ($path, $body, $size) = @_;
+    $size //= 30;
     my $text = "POST $path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
              . "Content-Type: application/json\r\n"
              . "Transfer-Encoding: chunked\r\n\r\n";
-    for (my $i = 0; $i < length $body; $i += 30) {
-        my $c = substr($body, $i, 30);
+    for (my $i = 0; $i < length $body; $i += $size) {
+        my $c = substr($body, $i, $size);
         $text .= sprintf("%x\r\n%s\r\n", length $c, $c);
     }
+    # an early answer must not kill the test with SIGPIPE
+    local $SIG{PIPE} = 'IGNORE';
     return raw_http($text . "0\r\n\r\n");
 }
 
@@ -89,5 +112,30 @@ is($r->{status}, 413, 'over 1m is 413 by default');
 is_deeply(eval { $json->decode($r->{content}) }, $shape,
           'in the error shape, not nginx\'s page');
 
+$r = chunked('/big/echo', body_of(1536 * 1024), 256 * 1024);
+is($r->{status}, 413, 'a chunked body over 1m is 413 after spilling');
+is_deeply(eval { $json->decode($r->{content}) }, $shape,
+          'in the error shape');
+
+# a chunked body over the limit is neither buffered nor written to disk:
+# 5 MB in 1 MB chunks is answered 413, although the disk is unwritable
+
+$r = chunked('/nodisk/echo', body_of(2000), 500);
+is($r->{status}, 200, 'a chunked body under the limit passes, in memory');
+is($json->decode($r->{content})->{body}{a}, 'x' x 1992, 'and arrives');
+
+for my $round (1, 2) {
+    $r = chunked('/nodisk/echo', body_of(5 * 1024 * 1024), 1024 * 1024);
+    is($r->{status}, 413, "5 MB chunked over a 2k limit is 413 ($round)");
+    is_deeply(eval { $json->decode($r->{content}) }, $shape,
+              '413 in the error shape, with no temporary file');
+}
+
+opendir(my $dh, $nodisk) or die "$nodisk: $!\n";
+is_deeply([grep { !/^\.\.?$/ } readdir $dh], [],
+          'nothing was written to the temp path');
+closedir $dh;
+
 stop_nginx();
+chmod(0700, $nodisk);
 done_testing();
