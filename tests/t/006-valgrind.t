@@ -94,6 +94,11 @@ for my $round (1, 2) {
     $r = http(POST => '/api/echo', $json, '"' . ('a' x (1024 * 1024)) . '"');
     is($r->{status}, 413, "$round: over the body limit");
 
+    my $chunks = 5;
+    $r = http(POST => '/api/echo', $json,
+              sub { $chunks-- > 0 ? 'a' x (256 * 1024) : undef });
+    is($r->{status}, 413, "$round: a chunked body over the limit");
+
     $r = http(GET => '/api/sleep?s=5');
     is($r->{status}, 503, "$round: past the timeout");
 
