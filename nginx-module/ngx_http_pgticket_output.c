@@ -104,9 +104,7 @@ ngx_http_pgticket_send_result(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_pgticket_send_row(ngx_http_request_t *r, PGresult *res)
 {
-    ngx_int_t     rc, status;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    ngx_int_t  rc, status;
 
     status = ngx_atoi((u_char *) PQgetvalue(res, 0, 0),
                       PQgetlength(res, 0, 0));
@@ -134,40 +132,11 @@ ngx_http_pgticket_send_row(ngx_http_request_t *r, PGresult *res)
         }
     }
 
-    r->headers_out.status = status;
+    /* a NULL body has length 0: no body; otherwise its bytes as they came */
 
-    if (PQgetisnull(res, 0, 2)) {
-        r->headers_out.content_length_n = 0;
-        r->header_only = 1;
-        return ngx_http_send_header(r);
-    }
-
-    r->headers_out.content_length_n = PQgetlength(res, 0, 2);
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (r->headers_out.content_length_n) {
-        b->pos = (u_char *) PQgetvalue(res, 0, 2);
-        b->last = b->pos + r->headers_out.content_length_n;
-        b->memory = 1;
-    }
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_pgticket_send_body(r, status, NULL,
+                                       (u_char *) PQgetvalue(res, 0, 2),
+                                       PQgetlength(res, 0, 2));
 }
 
 
