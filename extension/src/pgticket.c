@@ -17,6 +17,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
 
@@ -114,6 +115,53 @@ PgticketLockTicket(SPIPlanPtr plan, int64 ticket_id)
 	if (SPI_processed == 0)
 		PgticketTicketNotFound(ticket_id);
 	return SPI_tuptable->vals[0];
+}
+
+/*
+ * PgticketAppendHistory
+ *		Append one row to pgticket.ticket_history.
+ *
+ * The one place that writes history from C, so every change of a ticket is
+ * recorded alike.  Must be called between SPI_connect and SPI_finish, with
+ * the ticket row already locked by the caller.
+ */
+void
+PgticketAppendHistory(const PgticketHistory *entry)
+{
+	static SPIPlanPtr history_plan = NULL;
+	Oid			argtypes[8] = {INT8OID, TEXTOID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[8];
+	char		nulls[8];
+
+	if (history_plan == NULL)
+		history_plan = PgticketPreparePlan(
+										   "INSERT INTO pgticket.ticket_history"
+										   " (ticket_id, actor_kind, actor_staff_id,"
+										   "  actor_customer_id, transition, from_state, to_state,"
+										   "  reason)"
+										   " VALUES ($1, $2::pgticket.author_kind, $3, $4, $5, $6,"
+										   "         $7, $8)", 8, argtypes);
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(entry->ticket_id);
+	values[1] = CStringGetTextDatum(entry->actor_kind);
+	values[2] = entry->actor_staff_id.value;
+	nulls[2] = entry->actor_staff_id.isnull ? 'n' : ' ';
+	values[3] = entry->actor_customer_id.value;
+	nulls[3] = entry->actor_customer_id.isnull ? 'n' : ' ';
+	values[4] = CStringGetTextDatum(entry->transition);
+	values[5] = (Datum) 0;
+	nulls[5] = 'n';
+	if (entry->from_state)
+	{
+		values[5] = CStringGetTextDatum(entry->from_state);
+		nulls[5] = ' ';
+	}
+	values[6] = CStringGetTextDatum(entry->to_state);
+	values[7] = entry->reason.value;
+	nulls[7] = entry->reason.isnull ? 'n' : ' ';
+	PgticketExecPlan(history_plan, values, nulls, false, 0);
 }
 
 /*

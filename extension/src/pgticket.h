@@ -50,6 +50,23 @@
 							   (argname)))); \
 	} while (0)
 
+/*
+ * A row of pgticket.ticket_history, as PgticketAppendHistory writes it.
+ * The actor ids (int8) and the reason (text) may be NULL; from_state is
+ * NULL only for the row that creates a ticket.
+ */
+typedef struct PgticketHistory
+{
+	int64		ticket_id;
+	const char *actor_kind;		/* staff, customer or system */
+	NullableDatum actor_staff_id;
+	NullableDatum actor_customer_id;
+	const char *transition;		/* a transition's name, or assign, rate... */
+	const char *from_state;
+	const char *to_state;
+	NullableDatum reason;
+} PgticketHistory;
+
 /* pgticket.c */
 extern SPIPlanPtr PgticketPreparePlan(const char *sql, int nargs,
 									  Oid *argtypes);
@@ -57,6 +74,7 @@ extern Oid	PgticketTypeOid(const char *typname);
 extern void PgticketExecPlan(SPIPlanPtr plan, Datum *values,
 							 const char *nulls, bool read_only, long count);
 extern HeapTuple PgticketLockTicket(SPIPlanPtr plan, int64 ticket_id);
+extern void PgticketAppendHistory(const PgticketHistory *entry);
 extern void PgticketTicketNotFound(int64 ticket_id) pg_attribute_noreturn();
 
 #endif							/* PGTICKET_H */

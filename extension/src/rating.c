@@ -25,7 +25,6 @@
 static SPIPlanPtr lock_plan = NULL;
 static SPIPlanPtr supersede_plan = NULL;
 static SPIPlanPtr insert_plan = NULL;
-static SPIPlanPtr history_plan = NULL;
 
 /*
  * PreparePlans
@@ -36,7 +35,6 @@ PreparePlans(void)
 {
 	Oid			int8arg[1] = {INT8OID};
 	Oid			insargs[4] = {INT8OID, INT8OID, INT2OID, TEXTOID};
-	Oid			histargs[4] = {INT8OID, INT8OID, TEXTOID, TEXTOID};
 
 	if (lock_plan == NULL)
 		lock_plan = PgticketPreparePlan(
@@ -56,13 +54,6 @@ PreparePlans(void)
 										  "INSERT INTO pgticket.rating"
 										  " (ticket_id, customer_id, value, comment)"
 										  " VALUES ($1, $2, $3, $4) RETURNING id", 4, insargs);
-	if (history_plan == NULL)
-		history_plan = PgticketPreparePlan(
-										   "INSERT INTO pgticket.ticket_history"
-										   " (ticket_id, actor_kind, actor_customer_id, transition,"
-										   "  from_state, to_state, reason)"
-										   " VALUES ($1, 'customer', $2, 'rate', $3, $3, $4)",
-										   4, histargs);
 }
 
 PG_FUNCTION_INFO_V1(pgticket_rate);
@@ -84,6 +75,7 @@ pgticket_rate(PG_FUNCTION_ARGS)
 	int64		rating_id;
 	char	   *state;
 	char	   *category;
+	PgticketHistory history;
 	bool		isnull;
 	Datum		values[4];
 	char		nulls[4];
@@ -141,11 +133,18 @@ pgticket_rate(PG_FUNCTION_ARGS)
 											SPI_tuptable->tupdesc, 1,
 											&isnull));
 
-	values[0] = Int64GetDatum(ticket_id);
-	values[1] = Int64GetDatum(customer_id);
-	values[2] = CStringGetTextDatum(state);
-	values[3] = CStringGetTextDatum(psprintf("rated %d", value));
-	PgticketExecPlan(history_plan, values, NULL, false, 0);
+	history.ticket_id = ticket_id;
+	history.actor_kind = "customer";
+	history.actor_staff_id.value = (Datum) 0;
+	history.actor_staff_id.isnull = true;
+	history.actor_customer_id.value = Int64GetDatum(customer_id);
+	history.actor_customer_id.isnull = false;
+	history.transition = "rate";
+	history.from_state = state;
+	history.to_state = state;
+	history.reason.value = CStringGetTextDatum(psprintf("rated %d", value));
+	history.reason.isnull = false;
+	PgticketAppendHistory(&history);
 
 	SPI_finish();
 

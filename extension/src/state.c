@@ -59,7 +59,6 @@ static SPIPlanPtr allowed_plan = NULL;
 static SPIPlanPtr staff_plan = NULL;
 static SPIPlanPtr customer_plan = NULL;
 static SPIPlanPtr update_plan = NULL;
-static SPIPlanPtr history_plan = NULL;
 
 /*
  * BuildUpdateSql
@@ -116,8 +115,6 @@ PreparePlans(void)
 	Oid			int8arg[1] = {INT8OID};
 	Oid			textargs[3] = {TEXTOID, TEXTOID, TEXTOID};
 	Oid			updargs[4] = {INT8OID, TEXTOID, INT8OID, TEXTOID};
-	Oid			histargs[8] = {INT8OID, TEXTOID, INT8OID, INT8OID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 
 	if (lock_plan == NULL)
 		lock_plan = PgticketPreparePlan(
@@ -151,14 +148,6 @@ PreparePlans(void)
 											1, int8arg);
 	if (update_plan == NULL)
 		update_plan = PgticketPreparePlan(BuildUpdateSql(), 4, updargs);
-	if (history_plan == NULL)
-		history_plan = PgticketPreparePlan(
-										   "INSERT INTO pgticket.ticket_history"
-										   " (ticket_id, actor_kind, actor_staff_id,"
-										   "  actor_customer_id, transition, from_state, to_state,"
-										   "  reason)"
-										   " VALUES ($1, $2::pgticket.author_kind, $3, $4, $5, $6,"
-										   "         $7, $8)", 8, histargs);
 }
 
 /*
@@ -270,6 +259,7 @@ pgticket_transition(PG_FUNCTION_ARGS)
 	Datum		result;
 	HeapTuple	tup;
 	TupleDesc	desc;
+	PgticketHistory history;
 
 	PGTICKET_REQUIRE_ARG(fcinfo, 0, "ticket_id");
 	PGTICKET_REQUIRE_ARG(fcinfo, 1, "to_state");
@@ -336,19 +326,18 @@ pgticket_transition(PG_FUNCTION_ARGS)
 		actor_kind = "system";
 
 	/* Append the history first; the ticket row is already locked. */
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int64GetDatum(ticket_id);
-	values[1] = CStringGetTextDatum(actor_kind);
-	values[2] = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
-	nulls[2] = PG_ARGISNULL(2) ? 'n' : ' ';
-	values[3] = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
-	nulls[3] = PG_ARGISNULL(3) ? 'n' : ' ';
-	values[4] = CStringGetTextDatum(trname);
-	values[5] = CStringGetTextDatum(from_state);
-	values[6] = CStringGetTextDatum(to_state);
-	values[7] = PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4);
-	nulls[7] = PG_ARGISNULL(4) ? 'n' : ' ';
-	PgticketExecPlan(history_plan, values, nulls, false, 0);
+	history.ticket_id = ticket_id;
+	history.actor_kind = actor_kind;
+	history.actor_staff_id.value = PG_GETARG_DATUM(2);
+	history.actor_staff_id.isnull = PG_ARGISNULL(2);
+	history.actor_customer_id.value = PG_GETARG_DATUM(3);
+	history.actor_customer_id.isnull = PG_ARGISNULL(3);
+	history.transition = trname;
+	history.from_state = from_state;
+	history.to_state = to_state;
+	history.reason.value = PG_GETARG_DATUM(4);
+	history.reason.isnull = PG_ARGISNULL(4);
+	PgticketAppendHistory(&history);
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(ticket_id);
