@@ -13,15 +13,26 @@ MODULE_big = pgticket
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/src/*.c))
 MODULEDIR = extension
 
+# Versions.  pgticket--1.0.sql is 1.0 as it was released: never edit it.
 # The install script of the current version is assembled from the parts in
-# extension/install/, in file-name order; upgrade scripts are written by hand.
+# extension/install/, in file-name order.  The update script from 1.0 runs a
+# hand-written delta (extension/update/1.0--1.1.sql: what only an update
+# needs, such as dropping a function whose signature changed), then the
+# parts listed in UPDATE_1_1: those new in 1.1, and those changed since 1.0,
+# which are written to run again over their 1.0 objects (CREATE OR REPLACE,
+# IF NOT EXISTS).  sql/upgrade.sql proves that an updated 1.0 and a fresh
+# install have the same catalog.
+EXT_VERSION = 1.1
 INSTALL_PARTS = $(sort $(wildcard extension/install/*.sql))
-DATA_built = extension/pgticket--1.0.sql
-DATA = extension/pgticket.control \
-	$(filter-out $(DATA_built), $(wildcard extension/pgticket--*--*.sql))
+UPDATE_1_1 = \
+	extension/update/1.0--1.1.sql \
+	extension/install/90_roles.sql
+DATA_built = extension/pgticket--$(EXT_VERSION).sql \
+	extension/pgticket--1.0--1.1.sql
+DATA = extension/pgticket.control extension/pgticket--1.0.sql
 
 REGRESS = schema workflow transition assign message rating sla numbering \
-	roles report errors helpdesk
+	roles report errors helpdesk upgrade
 REGRESS_OPTS = --inputdir=. --load-extension=pgticket
 
 PG_CONFIG ?= pg_config
@@ -35,10 +46,19 @@ ifneq ($(PGXS),)
 include $(PGXS)
 endif
 
-extension/pgticket--1.0.sql: $(INSTALL_PARTS)
-	@{ echo "-- generated from extension/install/*.sql: edit those"; \
-	   printf '%s\n' '\echo Use "CREATE EXTENSION pgticket" to load this file. \quit'; \
-	   for f in $^; do echo; echo "-- $$f"; cat $$f; done; } > $@
+# assemble PARTS GUARD: the parts in order, behind psql's guard line
+define assemble
+	@{ echo "-- generated from $(1): edit those"; \
+	   printf '%s\n' '\echo Use "$(2)" to load this file. \quit'; \
+	   for f in $(filter %.sql,$^); do echo; echo "-- $$f"; cat $$f; done; } > $@
+endef
+
+# the directory too: a part removed makes the script out of date
+extension/pgticket--$(EXT_VERSION).sql: $(INSTALL_PARTS) extension/install
+	$(call assemble,extension/install/*.sql,CREATE EXTENSION pgticket)
+
+extension/pgticket--1.0--1.1.sql: $(UPDATE_1_1) Makefile
+	$(call assemble,the UPDATE_1_1 list of the Makefile,ALTER EXTENSION pgticket UPDATE)
 
 RUN_DIR = $(CURDIR)/.run
 PGPORT_DEMO = $(or $(PGPORT),54329)

@@ -21,7 +21,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-pgbin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+pgbin=$(${PG_CONFIG:-pg_config} --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 module="$top/.build/nginx/objs/ngx_http_pgticket_module.so"
 
 if [ "$(id -u)" = 0 ]; then

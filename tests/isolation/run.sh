@@ -19,7 +19,7 @@ host=$1
 port=$2
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-pgxs=$(pg_config --pgxs 2>/dev/null \
+pgxs=$(${PG_CONFIG:-pg_config} --pgxs 2>/dev/null \
     || echo /usr/lib/postgresql/15/lib/pgxs/src/makefiles/pgxs.mk)
 isolation=$(dirname "$(dirname "$pgxs")")/test/isolation
 regress=$isolation/pg_isolation_regress

@@ -1,0 +1,5 @@
+/*
+ * Update from 1.0 to 1.1: the statements only an update needs.  The parts
+ * new in 1.1, and the parts rewritten to run again over their 1.0 objects,
+ * follow this file in the update script (UPDATE_1_1 in the Makefile).
+ */

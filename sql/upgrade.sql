@@ -1,0 +1,136 @@
+--
+-- Versions: 1.0 updated to the current version has the same catalog as a
+-- fresh install of the current version.  Runs last: it drops and recreates
+-- the extension.
+--
+SET client_min_messages = warning;
+
+-- Everything an update script could get wrong, as (kind, name, detail)
+-- rows: the extension's members, each function's whole definition, each
+-- table's columns (in order), indexes, constraints, triggers, views,
+-- sequences, types, schemas, privileges (and their initial privileges, which
+-- pg_dump reads), comments, default privileges and what pg_dump keeps.
+CREATE FUNCTION pg_temp.pgticket_catalog()
+RETURNS TABLE (kind text, name text, detail text)
+LANGUAGE sql AS $$
+WITH member AS (
+	SELECT d.classid, d.objid
+	FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+	WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+	  AND e.extname = 'pgticket'
+), rel AS (
+	SELECT c.oid FROM pg_class c JOIN member m
+		ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
+), typ AS (
+	SELECT t.oid FROM pg_type t JOIN member m
+		ON m.classid = 'pg_type'::regclass AND m.objid = t.oid
+)
+SELECT 'member', pg_describe_object(classid, objid, 0), ''
+FROM member
+UNION ALL
+SELECT 'function', p.oid::regprocedure::text,
+	concat_ws(' | ', pg_get_functiondef(p.oid), p.proacl::text,
+		obj_description(p.oid, 'pg_proc'))
+FROM pg_proc p JOIN member m
+	ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
+UNION ALL
+SELECT 'relation', c.oid::regclass::text,
+	concat_ws(' | ', c.relkind, c.relpersistence, c.relacl::text,
+		c.reloptions::text, obj_description(c.oid, 'pg_class'))
+FROM pg_class c JOIN rel USING (oid)
+UNION ALL
+SELECT 'column', a.attrelid::regclass::text || '.' || a.attname,
+	concat_ws(' | ',
+		row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum),
+		format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity,
+		a.attgenerated, pg_get_expr(ad.adbin, ad.adrelid), a.attacl::text,
+		col_description(a.attrelid, a.attnum))
+FROM pg_attribute a
+	JOIN (SELECT oid FROM rel UNION SELECT typrelid FROM pg_type
+		  JOIN typ USING (oid) WHERE typrelid <> 0) r ON r.oid = a.attrelid
+	LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'index', i.indexrelid::regclass::text,
+	concat_ws(' | ', pg_get_indexdef(i.indexrelid),
+		obj_description(i.indexrelid, 'pg_class'))
+FROM pg_index i JOIN rel ON rel.oid = i.indrelid
+UNION ALL
+SELECT 'constraint', coalesce(co.conrelid::regclass::text,
+		co.contypid::regtype::text) || '.' || co.conname,
+	pg_get_constraintdef(co.oid)
+FROM pg_constraint co
+WHERE co.conrelid IN (SELECT oid FROM rel)
+   OR co.contypid IN (SELECT oid FROM typ)
+UNION ALL
+SELECT 'trigger', tg.tgrelid::regclass::text || '.' || tg.tgname,
+	pg_get_triggerdef(tg.oid)
+FROM pg_trigger tg JOIN rel ON rel.oid = tg.tgrelid
+WHERE NOT tg.tgisinternal
+UNION ALL
+SELECT 'view', c.oid::regclass::text, pg_get_viewdef(c.oid)
+FROM pg_class c JOIN rel USING (oid)
+WHERE c.relkind IN ('v', 'm')
+UNION ALL
+SELECT 'sequence', s.seqrelid::regclass::text,
+	concat_ws(' | ', format_type(s.seqtypid, NULL), s.seqstart,
+		s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle)
+FROM pg_sequence s JOIN rel ON rel.oid = s.seqrelid
+UNION ALL
+SELECT 'type', t.oid::regtype::text,
+	concat_ws(' | ', t.typtype, t.typacl::text,
+		obj_description(t.oid, 'pg_type'),
+		(SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
+		 FROM pg_enum e WHERE e.enumtypid = t.oid))
+FROM pg_type t JOIN typ USING (oid)
+UNION ALL
+SELECT 'schema', n.nspname,
+	concat_ws(' | ', n.nspowner::regrole::text, n.nspacl::text,
+		obj_description(n.oid, 'pg_namespace'))
+FROM pg_namespace n JOIN member m
+	ON m.classid = 'pg_namespace'::regclass AND m.objid = n.oid
+UNION ALL
+SELECT 'init privileges', pg_describe_object(ip.classoid, ip.objoid, ip.objsubid),
+	concat_ws(' | ', ip.privtype, ip.initprivs::text)
+FROM pg_init_privs ip JOIN member m
+	ON m.classid = ip.classoid AND m.objid = ip.objoid
+UNION ALL
+SELECT 'default privileges',
+	concat_ws('.', d.defaclnamespace::regnamespace::text, d.defaclobjtype),
+	d.defaclacl::text
+FROM pg_default_acl d
+WHERE d.defaclnamespace IN (SELECT objid FROM member
+							WHERE classid = 'pg_namespace'::regclass)
+UNION ALL
+SELECT 'dumped with data', u.cfg::regclass::text, u.cond
+FROM pg_extension e,
+	unnest(e.extconfig, e.extcondition) AS u(cfg, cond)
+WHERE e.extname = 'pgticket'
+$$;
+
+CREATE TEMP TABLE fresh AS SELECT * FROM pg_temp.pgticket_catalog();
+SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
+
+DROP EXTENSION pgticket CASCADE;
+CREATE EXTENSION pgticket VERSION '1.0';
+ALTER EXTENSION pgticket UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
+
+CREATE TEMP TABLE updated AS SELECT * FROM pg_temp.pgticket_catalog();
+
+-- The comparison sees every kind of object (an empty kind would hide a
+-- broken query above) ...
+SELECT k AS kind_not_seen
+FROM unnest(ARRAY['member', 'function', 'relation', 'column', 'index',
+		'constraint', 'trigger', 'view', 'sequence', 'type', 'schema',
+		'init privileges', 'default privileges', 'dumped with data']) k
+WHERE NOT EXISTS (SELECT FROM fresh WHERE kind = k);
+
+-- ... and finds no difference: rows only the fresh install has, then rows
+-- only the updated one has.
+(SELECT 'fresh only' AS side, * FROM fresh EXCEPT ALL
+ SELECT 'fresh only', * FROM updated)
+UNION ALL
+(SELECT 'updated only', * FROM updated EXCEPT ALL
+ SELECT 'updated only', * FROM fresh)
+ORDER BY 2, 3, 1;
