@@ -8,8 +8,9 @@
  * tables pgticket.workflow_state and pgticket.workflow_transition.  The C
  * code never names a state: it reads the tables.
  *
- * SQLSTATEs.  pgticket raises three errors of its own, in class "PT" so the
- * nginx module can map them to HTTP statuses:
+ * SQLSTATEs.  pgticket raises errors of its own in class "PT", so the nginx
+ * module can map them to HTTP statuses:
+ *	  PT401  not authenticated (a token or secret that does not check out)
  *	  PT403  not permitted (wrong customer, append-only history, ...)
  *	  PT404  not found (ticket, customer, staff, service, workflow)
  *	  PT409  refused by a rule (illegal transition, stale expected state, ...)
@@ -27,6 +28,7 @@
 #include "fmgr.h"
 #include "utils/lsyscache.h"
 
+#define ERRCODE_PGTICKET_UNAUTHENTICATED	MAKE_SQLSTATE('P','T','4','0','1')
 #define ERRCODE_PGTICKET_NOT_PERMITTED	MAKE_SQLSTATE('P','T','4','0','3')
 #define ERRCODE_PGTICKET_NOT_FOUND		MAKE_SQLSTATE('P','T','4','0','4')
 #define ERRCODE_PGTICKET_REFUSED		MAKE_SQLSTATE('P','T','4','0','9')
