@@ -7,6 +7,10 @@ SET timezone = 'UTC';
 \pset format unaligned
 \pset tuples_only on
 
+-- Bodies are compact JSON (contract.md): whitespace goes, except in strings
+SELECT pgticket.json_compact('{"a" : "b \" c , d" , "e" : [1, 2, {"f" : "\\"}],
+	"g" : " x "}');
+
 -- Row counts of the tables the facades write, and what changed since the
 -- last snapshot.
 CREATE TEMP TABLE snapshot (tbl text PRIMARY KEY, n bigint);

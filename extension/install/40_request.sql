@@ -23,7 +23,7 @@
  * come back without quotes; numbers and booleans as their JSON text; objects
  * (and arrays of arrays) as JSON text, which no parameter check accepts.
  */
-CREATE FUNCTION pgticket.req_scalar(value jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION pgticket.req_scalar(value jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
@@ -47,7 +47,7 @@ COMMENT ON FUNCTION pgticket.req_scalar(jsonb) IS
  * a facade reads several parameters per request.  "->" on a body that is not
  * an object gives NULL, which falls through.
  */
-CREATE FUNCTION pgticket.req_arg(request jsonb, name text) RETURNS text
+CREATE OR REPLACE FUNCTION pgticket.req_arg(request jsonb, name text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT coalesce(
@@ -63,7 +63,7 @@ COMMENT ON FUNCTION pgticket.req_arg(jsonb, text) IS
  * nginx flags a body it could not parse with body_error; a JSON body that is
  * not an object carries no named parameters and is refused too.
  */
-CREATE FUNCTION pgticket.req_body_problem(request jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION pgticket.req_body_problem(request jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
@@ -81,7 +81,7 @@ COMMENT ON FUNCTION pgticket.req_body_problem(jsonb) IS
  * that fits in bigint, or NULL.  Signs, spaces, exponents, decimals and
  * anything else (including "1 OR 1=1") give NULL.
  */
-CREATE FUNCTION pgticket.parse_id(value text) RETURNS bigint
+CREATE OR REPLACE FUNCTION pgticket.parse_id(value text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE WHEN value ~ '^[0-9]{1,19}$' THEN
@@ -97,7 +97,7 @@ COMMENT ON FUNCTION pgticket.parse_id(text) IS
  * and H:m (hours and minutes, one or two digits each), as a timestamptz in
  * the session's time zone.  NULL when malformed or not a real date.
  */
-CREATE FUNCTION pgticket.parse_dmy_hm(value text) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION pgticket.parse_dmy_hm(value text) RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
@@ -122,7 +122,7 @@ COMMENT ON FUNCTION pgticket.parse_dmy_hm(text) IS
  * fmt_ts: a timestamp as "YYYY-MM-DD HH24:MI:SS" in the session time zone
  * (the server's unless the session changed it); '' for NULL.
  */
-CREATE FUNCTION pgticket.fmt_ts(ts timestamptz) RETURNS text
+CREATE OR REPLACE FUNCTION pgticket.fmt_ts(ts timestamptz) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT coalesce(to_char(ts, 'YYYY-MM-DD HH24:MI:SS'), '')
@@ -131,35 +131,47 @@ COMMENT ON FUNCTION pgticket.fmt_ts(timestamptz) IS
 	'A timestamp as YYYY-MM-DD HH24:MI:SS in the session time zone; empty string for NULL';
 
 /*
- * http_json: a JSON response.  The json variant keeps the keys in the order
- * they were built (json_build_object), which is what the seeds' samples
- * show; the jsonb variant is for bodies whose key order does not matter.
+ * json_compact: JSON text without insignificant whitespace (new in 1.1).
+ * json_build_object writes " : " and ", "; the contract wants compact
+ * bodies in the seeds' key order, which json (not jsonb) keeps.
  */
-CREATE FUNCTION pgticket.http_json(status integer, body json)
+CREATE OR REPLACE FUNCTION pgticket.json_compact(body json) RETURNS text
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pgticket_json_compact';
+COMMENT ON FUNCTION pgticket.json_compact(json) IS
+	'The JSON text without whitespace outside strings ({"a":1,"b":[2,3]}), keys in the order given; NULL for NULL (contract.md: bodies are compact JSON)';
+
+/*
+ * http_json: a JSON response, compact.  The json variant keeps the keys in
+ * the order they were built (json_build_object), which is what the seeds'
+ * samples show; the jsonb variant is for bodies whose key order does not
+ * matter.
+ */
+CREATE OR REPLACE FUNCTION pgticket.http_json(status integer, body json)
 RETURNS pgticket.http_response
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT ROW(status, '{"Content-Type": "application/json"}'::jsonb,
-		body::text)::pgticket.http_response
+		pgticket.json_compact(body))::pgticket.http_response
 $$;
 COMMENT ON FUNCTION pgticket.http_json(integer, json) IS
-	'An HTTP response with a JSON body, keys in the order given (build it with json_build_object)';
+	'An HTTP response with a compact JSON body, keys in the order given (build it with json_build_object)';
 
-CREATE FUNCTION pgticket.http_json(status integer, body jsonb)
+CREATE OR REPLACE FUNCTION pgticket.http_json(status integer, body jsonb)
 RETURNS pgticket.http_response
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT ROW(status, '{"Content-Type": "application/json"}'::jsonb,
-		body::text)::pgticket.http_response
+		pgticket.json_compact(body::json))::pgticket.http_response
 $$;
 COMMENT ON FUNCTION pgticket.http_json(integer, jsonb) IS
-	'An HTTP response with a JSON body (jsonb: key order not preserved)';
+	'An HTTP response with a compact JSON body (jsonb: key order not preserved)';
 
 /*
  * http_empty: a response without a body (e.g. 204, or the queue API's
  * bodiless errors), with optional extra headers.
  */
-CREATE FUNCTION pgticket.http_empty(status integer,
+CREATE OR REPLACE FUNCTION pgticket.http_empty(status integer,
 	headers jsonb DEFAULT '{}')
 RETURNS pgticket.http_response
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -174,7 +186,7 @@ COMMENT ON FUNCTION pgticket.http_empty(integer, jsonb) IS
  * The SQLSTATE is "PT" followed by the HTTP status (PT400, PT404, PT409...),
  * the message is the text the client sees.
  */
-CREATE FUNCTION pgticket.req_fail(status integer, message text)
+CREATE OR REPLACE FUNCTION pgticket.req_fail(status integer, message text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -194,7 +206,7 @@ COMMENT ON FUNCTION pgticket.req_fail(integer, text) IS
  * NULL when it is not a client error.  PTnnn gives nnn; data exceptions
  * (class 22: bad number, value out of range...) give 400.
  */
-CREATE FUNCTION pgticket.http_status_of(sqlstate text) RETURNS integer
+CREATE OR REPLACE FUNCTION pgticket.http_status_of(sqlstate text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
