@@ -160,6 +160,9 @@ nginx_conf() {
         -e "s|@PGPORT@|$pgport|g" -e "s|@DB@|$db|g" \
         -e "s|@MODULE@|$module|g" -e "s|@DIR@|$dir/nginx|g" \
         "$top/nginx-module/pgticket.conf.in" >"$dir/nginx/nginx.conf"
+    # each API's locations, included by nginx.conf
+    own_dir "$dir/nginx/pgticket"
+    cp "$top"/nginx-module/conf/*.conf "$dir/nginx/pgticket/"
 }
 
 nginx_start() {
