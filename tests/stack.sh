@@ -10,7 +10,9 @@
 #   stack.sh deps                        install missing Debian packages
 #   stack.sh pg-start    DIR PORT        initdb if needed, start, wait
 #   stack.sh pg-stop     DIR             stop the cluster of DIR (pid file)
-#   stack.sh db-setup    DIR PORT DB     database, extension, login role
+#   stack.sh db-setup    DIR PORT DB     database, extension, login role,
+#                                        hardened (extension/deploy/harden.sql,
+#                                        pg_hba.conf)
 #   stack.sh demo-load   DIR PORT DB     load the demo data (idempotent)
 #   stack.sh nginx-conf  DIR PORT PGPORT DB   write DIR/nginx/nginx.conf
 #   stack.sh nginx-start DIR             start nginx on DIR/nginx/nginx.conf
@@ -128,7 +130,29 @@ create extension if not exists pgticket cascade;
 alter extension pgticket update;
 alter role pgticket_web login;
 SQL
+    psql_in "$dir" "$port" "$db" <"$top/extension/deploy/harden.sql"
+    hba_only "$dir" "$port" "$db"
     warn_if_stale "$dir" "$db"
+}
+
+# pgticket's roles connect to the databases db-setup made for them and to
+# no other (the roles are cluster-wide; CONNECT is PUBLIC's in a database
+# created later).  pg_hba.conf names them in a file of its own, so several
+# databases of one cluster can each be set up.
+hba_only() {
+    local dir=$1 port=$2 db=$3 list=$1/pgdata/pgticket.databases
+    as_owner touch "$list"
+    as_owner grep -qxF "$db" "$list" \
+        || echo "$db" | as_owner tee -a "$list" >/dev/null
+    as_owner tee "$dir/pgdata/pg_hba.conf" >/dev/null <<'EOF'
+# Written by tests/stack.sh db-setup.  Local connections are trusted (the
+# socket directory is private to the server's user); pgticket's roles reach
+# only the databases listed in pgticket.databases.
+local   @pgticket.databases   pgticket_web,pgticket_report   trust
+local   all                   pgticket_web,pgticket_report   reject
+local   all                   all                            trust
+EOF
+    psql_in "$dir" "$port" "$db" -tAc "select pg_reload_conf()" >/dev/null
 }
 
 # ALTER EXTENSION UPDATE does nothing while the version stays the same, so a
@@ -211,5 +235,5 @@ case "$cmd" in
     wait-http)   wait_http "$@" ;;
     as-owner)    as_owner "$@" ;;
     own-dir)     own_dir "$@" ;;
-    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,25p' "$0" >&2; exit 2 ;;
 esac
