@@ -154,9 +154,47 @@ http {
     uwsgi_temp_path $dir/uwsgi_temp;
     scgi_temp_path $dir/scgi_temp;
 
+    # the zone the API files' limit_req names (the shipped nginx.conf
+    # defines it); generous here, so that tests of what an API answers never
+    # meet it.  tests/t/033-rate-limit.t tests the shipped rate.
+    limit_req_zone \$binary_remote_addr zone=pgticket_credentials:1m
+                   rate=100000r/s;
+
 $http
 }
 EOF
+}
+
+# The shipped nginx.conf (nginx-module/pgticket.conf.in and the API files
+# it includes, as tests/stack.sh nginx-conf writes them) for this test's
+# directory, port and database: start_nginx(shipped_conf(), full => 1).
+# Not exported: call it as PgTicketTest::shipped_conf().
+sub shipped_conf {
+    my $src = "$top/nginx-module";
+    open(my $fh, '<', "$src/pgticket.conf.in") or die "pgticket.conf.in: $!\n";
+    my $text = do { local $/; <$fh> };
+    close $fh;
+    my %v = (PORT => $port, PGHOST => $rundir, PGPORT => $pgport, DB => $db,
+             MODULE => $module, DIR => $dir);
+    $text =~ s/\@(PORT|PGHOST|PGPORT|DB|MODULE|DIR)\@/$v{$1}/g;
+    system($stack, 'own-dir', "$dir/pgticket") == 0 or die "own-dir failed\n";
+    system('cp', glob("$src/conf/*.conf"), "$dir/pgticket/") == 0
+        or die "cp conf failed\n";
+    return $text;
+}
+
+# md5 of every table of schema pgticket, by name: two calls that agree say
+# that nothing was written in between.  Not exported: call it as
+# PgTicketTest::table_checksums().
+sub table_checksums {
+    my ($sql) = psql(<<'SQL');
+select string_agg(format(
+    'select %L, md5(coalesce(string_agg(t::text, E''\n'' order by t::text), '''')) from %s t',
+    c.relname, c.oid::regclass), ' union all ' order by c.relname)
+from pg_class c
+where c.relnamespace = 'pgticket'::regnamespace and c.relkind = 'r'
+SQL
+    return map { $_->[0] => $_->[1] } psql($sql->[0]);
 }
 
 sub write_file {
@@ -175,10 +213,13 @@ sub nginx_t {
     return ($out, $conf);
 }
 
+# start_nginx($http, %opt): nginx with these http-level directives (see
+# nginx_conf_text); full => 1: $http is a whole nginx.conf.
 sub start_nginx {
     my ($http, %opt) = @_;
     fixtures();
-    write_file("$dir/nginx.conf", nginx_conf_text($http, %opt));
+    write_file("$dir/nginx.conf",
+               $opt{full} ? $http : nginx_conf_text($http, %opt));
     system($stack, 'own-dir', $dir) == 0 or die "own-dir failed\n";
     # valgrind => 1: every nginx process under memcheck, one log per pid
     my @valgrind = $opt{valgrind}
