@@ -65,9 +65,13 @@ PGTICKET_RUNDIR="$dir" PGTICKET_PGPORT="$port" PGTICKET_DB="$db" \
 prove_rc=$?
 grep -vE '^\s*ok [0-9]+' "$logs/prove.log"
 ok=$(grep -cE '^\s*ok [0-9]+' "$logs/prove.log")
-bad=$(grep -cE '^\s*not ok [0-9]+' "$logs/prove.log")
+# a TODO test is a known failure: listed, not counted as failed
+bad=$(grep -E '^\s*not ok [0-9]+' "$logs/prove.log" | grep -cv '# TODO')
+todo=$(grep -E '^\s*not ok [0-9]+' "$logs/prove.log" | grep -c '# TODO')
 [ "$prove_rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
 count "$ok" "$bad" http
+[ "$todo" -gt 0 ] && printf '%-12s %d known failures (TODO, listed above)\n' \
+    "http:" "$todo" >>"$logs/summary"
 
 echo "== style"
 ok=0; bad=0

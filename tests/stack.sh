@@ -94,6 +94,7 @@ max_connections = 200
 shared_buffers = 256MB
 fsync = on
 log_min_messages = warning
+log_line_prefix = '%m [%p] %q%u@%d '
 timezone = 'UTC'
 EOF
     fi

@@ -51,6 +51,12 @@ ALTER ROLE pgticket_api NOSUPERUSER NOLOGIN NOCREATEDB NOCREATEROLE
  */
 ALTER ROLE pgticket_web SET log_parameter_max_length = 0;
 ALTER ROLE pgticket_web SET log_parameter_max_length_on_error = 0;
+/*
+ * Nor quote them in an error's DETAIL or CONTEXT: a request document
+ * PostgreSQL refuses as jsonb is logged with the text around the fault
+ * ("JSON data, line 1: ...") and that text can be a header's value.
+ */
+ALTER ROLE pgticket_web SET log_error_verbosity = terse;
 
 CREATE SCHEMA IF NOT EXISTS api_resume;
 CREATE SCHEMA IF NOT EXISTS api_crm;
