@@ -8,6 +8,8 @@
 #   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
 #   make bench   throughput of the REST API beside pgbench on the same SQL
+#   make fuzz    libFuzzer over the token verification (FUZZ_TIME=60 seconds)
+#   make test-asan  the HTTP tests against the module built with ASan+UBSan
 
 MODULE_big = pgticket
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/src/*.c))
@@ -71,7 +73,7 @@ PGPORT_DEMO = $(or $(PGPORT),54329)
 HTTP_PORT = $(or $(PORT),8080)
 
 .PHONY: deps build-all nginx-module run stop clean-run psql test bench \
-	check-style
+	check-style fuzz test-asan
 
 deps:
 	@tests/stack.sh deps
@@ -110,6 +112,14 @@ test: build-all
 
 bench: build-all
 	@tests/bench.sh
+
+fuzz: deps
+	@tests/fuzz/run.sh
+
+test-asan: deps
+	@$(MAKE) -s all
+	@$(MAKE) -s install >/dev/null
+	@tests/asan.sh
 
 check-style:
 	@! grep -nP '\t' nginx-module/*.[ch] || { echo "tabs in nginx-module"; exit 1; }

@@ -5,7 +5,8 @@
 # ends with one line: "N passed, M failed".
 #
 # Suites: pg_regress (sql/, expected/), isolation specs (tests/isolation/),
-# HTTP tests through nginx (tests/t/*.t, run by prove), style checks.
+# HTTP tests through nginx (tests/t/*.t, run by prove), the token fuzzer's
+# seeds and regressions (tests/fuzz), style checks.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +73,11 @@ todo=$(grep -E '^\s*not ok [0-9]+' "$logs/prove.log" | grep -c '# TODO')
 count "$ok" "$bad" http
 [ "$todo" -gt 0 ] && printf '%-12s %d known failures (TODO, listed above)\n' \
     "http:" "$todo" >>"$logs/summary"
+
+echo "== fuzz regressions (tests/fuzz: seeds and crashes found, replayed)"
+ok=0; bad=0
+if tests/fuzz/run.sh replay; then ok=1; else bad=1; fi
+count "$ok" "$bad" fuzz
 
 echo "== style"
 ok=0; bad=0

@@ -9,6 +9,10 @@ package PgTicketTest;
 #   PGTICKET_DB       a database with the pgticket extension loaded
 #   PGTICKET_HTTP_PORT_BASE  optional, default 18080: test NNN listens on
 #                     127.0.0.1:(base + NNN)
+#   PGTICKET_MODULE   optional: the module to load (default: the one
+#                     nginx-module/build.sh builds)
+#   PGTICKET_NGINX_ENV  optional: NAME=value words nginx is started with
+#                     (make test-asan: LD_PRELOAD of the ASan runtime)
 #
 # The harness creates test-only SQL functions in schema api_test at start
 # and drops them at the end, and asserts at the end that nginx's error.log
@@ -33,7 +37,10 @@ our @EXPORT = qw(start_nginx stop_nginx http raw_http parallel psql pg_stop
 
 my $top = abs_path(dirname(__FILE__) . '/../..');
 my $stack = "$top/tests/stack.sh";
-my $module = "$top/.build/nginx/objs/ngx_http_pgticket_module.so";
+my $module = $ENV{PGTICKET_MODULE}
+    || "$top/.build/nginx/objs/ngx_http_pgticket_module.so";
+my @nginx_env = $ENV{PGTICKET_NGINX_ENV}
+    ? ('env', split(' ', $ENV{PGTICKET_NGINX_ENV})) : ();
 
 my ($rundir, $pgport, $db) = @ENV{qw(PGTICKET_RUNDIR PGTICKET_PGPORT
                                      PGTICKET_DB)};
@@ -209,7 +216,7 @@ sub nginx_t {
     my ($http, %opt) = @_;
     my $conf = "$dir/t.conf";
     write_file($conf, nginx_conf_text($http, %opt));
-    my $out = `'$stack' as-owner nginx -t -p '$dir' -c '$conf' -e '$dir/t.log' 2>&1`;
+    my $out = `'$stack' as-owner @nginx_env nginx -t -p '$dir' -c '$conf' -e '$dir/t.log' 2>&1`;
     return ($out, $conf);
 }
 
@@ -226,7 +233,7 @@ sub start_nginx {
         ? ('valgrind', '--leak-check=full', '--show-leak-kinds=definite',
            '--num-callers=30', "--log-file=$dir/valgrind.%p.log")
         : ();
-    system($stack, 'as-owner', @valgrind, 'nginx', '-p', $dir,
+    system($stack, 'as-owner', @nginx_env, @valgrind, 'nginx', '-p', $dir,
            '-c', "$dir/nginx.conf", '-e', "$dir/error.log") == 0
         or BAIL_OUT("nginx did not start: " . `tail -5 $dir/error.log`);
     $nginx_running = 1;
