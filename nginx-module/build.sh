@@ -27,7 +27,7 @@ fi
 ngx_v=$(nginx -V 2>&1)
 cc_opt=$(sed -n "s/.*--with-cc-opt='\([^']*\)'.*/\1/p" <<<"$ngx_v")
 ld_opt=$(sed -n "s/.*--with-ld-opt='\([^']*\)'.*/\1/p" <<<"$ngx_v")
-ld_opt="$ld_opt ${PGTICKET_LDFLAGS:-}"
+ld_opt="$ld_opt${PGTICKET_LDFLAGS:+ $PGTICKET_LDFLAGS}"
 
 want="$cc_opt $extra_cflags|$ld_opt|$(cat "$mod/config")"
 
