@@ -113,7 +113,9 @@ CheckAccepted(const char *token, int len, const JwtCheck *check)
 	pfree(lex->strval->data);
 	pfree(lex->strval);
 	pfree(lex);
-	if (rc != JSON_SUCCESS || check->claims[0] != '{')
+	/* JSON may begin with whitespace (regress/payload-with-leading-...) */
+	if (rc != JSON_SUCCESS ||
+		check->claims[strspn(check->claims, " \t\n\r")] != '{')
 		Violated("accepted claims are a JSON object");
 	if ((check->exp >= 0 && FUZZ_NOW >= check->exp) ||
 		(check->nbf >= 0 && FUZZ_NOW < check->nbf))
