@@ -181,9 +181,11 @@ sub shipped_conf {
     open(my $fh, '<', "$src/pgticket.conf.in") or die "pgticket.conf.in: $!\n";
     my $text = do { local $/; <$fh> };
     close $fh;
+    # USER: the harness starts nginx as the servers' user, so no user
+    # directive (stack.sh writes one when root starts nginx)
     my %v = (PORT => $port, PGHOST => $rundir, PGPORT => $pgport, DB => $db,
-             MODULE => $module, DIR => $dir);
-    $text =~ s/\@(PORT|PGHOST|PGPORT|DB|MODULE|DIR)\@/$v{$1}/g;
+             MODULE => $module, DIR => $dir, USER => '');
+    $text =~ s/\@(PORT|PGHOST|PGPORT|DB|MODULE|DIR|USER)\@/$v{$1}/g;
     system($stack, 'own-dir', "$dir/pgticket") == 0 or die "own-dir failed\n";
     system('cp', glob("$src/conf/*.conf"), "$dir/pgticket/") == 0
         or die "cp conf failed\n";
