@@ -13,6 +13,8 @@
 #   stack.sh db-setup    DIR PORT DB     database, extension, login role,
 #                                        hardened (extension/deploy/harden.sql,
 #                                        pg_hba.conf)
+#   stack.sh db-allow    DIR PORT DB     let pgticket's roles connect to DB
+#                                        too (pg_hba.conf)
 #   stack.sh demo-load   DIR PORT DB     load the demo data (idempotent)
 #   stack.sh nginx-conf  DIR PORT PGPORT DB   write DIR/nginx/nginx.conf
 #   stack.sh nginx-start DIR             start nginx on DIR/nginx/nginx.conf
@@ -133,15 +135,15 @@ alter extension pgticket update;
 alter role pgticket_web login;
 SQL
     psql_in "$dir" "$port" "$db" <"$top/extension/deploy/harden.sql"
-    hba_only "$dir" "$port" "$db"
+    db_allow "$dir" "$port" "$db"
     warn_if_stale "$dir" "$db"
 }
 
-# pgticket's roles connect to the databases db-setup made for them and to
-# no other (the roles are cluster-wide; CONNECT is PUBLIC's in a database
-# created later).  pg_hba.conf names them in a file of its own, so several
-# databases of one cluster can each be set up.
-hba_only() {
+# pgticket's roles connect to the databases db-setup made for them (and
+# those a test names with db-allow) and to no other: the roles are
+# cluster-wide, and CONNECT is PUBLIC's in a database created later.
+# pg_hba.conf names them in a file of its own, pgticket.databases.
+db_allow() {
     local dir=$1 port=$2 db=$3 list=$1/pgdata/pgticket.databases
     as_owner touch "$list"
     as_owner grep -qxF "$db" "$list" \
@@ -230,6 +232,7 @@ case "$cmd" in
     pg-start)    pg_start "$@" ;;
     pg-stop)     pg_stop "$@" ;;
     db-setup)    db_setup "$@" ;;
+    db-allow)    db_allow "$@" ;;
     demo-load)   demo_load "$@" ;;
     nginx-conf)  nginx_conf "$@" ;;
     nginx-start) nginx_start "$@" ;;
@@ -237,5 +240,5 @@ case "$cmd" in
     wait-http)   wait_http "$@" ;;
     as-owner)    as_owner "$@" ;;
     own-dir)     own_dir "$@" ;;
-    *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
 esac

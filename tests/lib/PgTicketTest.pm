@@ -89,6 +89,15 @@ sub psql {
     return @rows;
 }
 
+# Let pgticket_web connect to another database of the cluster (pg_hba.conf
+# lets it reach only the databases db-setup made).  Not exported: call it
+# as PgTicketTest::allow_database($name).
+sub allow_database {
+    my ($name) = @_;
+    system($stack, 'db-allow', $rundir, $pgport, $name) == 0
+        or die "db-allow $name failed\n";
+}
+
 sub pg_stop {
     system($stack, 'pg-stop', $rundir) == 0 or die "pg-stop failed\n";
 }

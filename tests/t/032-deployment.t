@@ -45,6 +45,18 @@ for my $other ('postgres', 'template1') {
     like($out, qr/pg_hba\.conf rejects connection/, "$other: pg_hba.conf");
 }
 
+# a database created later is open to PUBLIC, but not to pgticket_web
+# until the deployment says so
+my $later = "pgticket_later_$$";
+psql("create database $later");
+END { local $?; eval { psql("drop database if exists $later") } }
+($rc, $out) = psql_as('pgticket_web', $later, 'select 1');
+like($out, qr/pg_hba\.conf rejects connection/,
+     'a database created later: refused by pg_hba.conf');
+PgTicketTest::allow_database($later);
+($rc, $out) = psql_as('pgticket_web', $later, 'select 1');
+is($out, "1\n", 'once db-allow names it: connects');
+
 refused('create temp table intruder (a int)',
         qr/permission denied to create temporary tables/, 'a temporary table');
 refused('select lo_create(0)', qr/permission denied for function lo_create/,
