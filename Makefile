@@ -28,6 +28,8 @@ UPDATE_1_1 = \
 	extension/update/1.0--1.1.sql \
 	extension/install/40_request.sql \
 	extension/install/45_token.sql \
+	extension/install/50_api_helpdesk.sql \
+	extension/install/52_ticket_list_indexes.sql \
 	extension/install/90_roles.sql
 DATA_built = extension/pgticket--$(EXT_VERSION).sql \
 	extension/pgticket--1.0--1.1.sql
