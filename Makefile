@@ -4,6 +4,7 @@
 #   make run     install what is missing, build, start PostgreSQL and nginx,
 #                load the demo data
 #   make test    everything, on ports of its own; ends with "N passed, M failed"
+#                (T="tests/t/NNN-x.t ...": only those HTTP tests)
 #   make stop    stop what `make run` started
 #   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
@@ -93,8 +94,7 @@ run: build-all
 	@echo "pgticket is up: http://127.0.0.1:$(HTTP_PORT)  (make psql, make stop)"
 
 stop:
-	@tests/stack.sh nginx-stop $(RUN_DIR)
-	@tests/stack.sh pg-stop $(RUN_DIR)
+	@tests/stack.sh stop $(RUN_DIR)
 
 # the demo cluster and its data go; the next `make run` starts afresh
 clean-run: stop
@@ -104,8 +104,9 @@ psql:
 	@tests/stack.sh as-owner psql -X -h $(RUN_DIR) -p $(PGPORT_DEMO) \
 		-U postgres -d pgticket $(if $(SQL),-c "$(SQL)")
 
+# T="tests/t/010-helpdesk.t ...": only those HTTP tests
 test: build-all
-	@tests/run-tests.sh
+	@tests/run-tests.sh $(T)
 
 bench: build-all
 	@tests/bench.sh
