@@ -9,6 +9,8 @@
 #   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
 #   make bench   throughput of the REST API beside pgbench on the same SQL
+#   make stress  each fault (database down, killed backend, lock, reload,
+#                pool exhausted) under load, with figures; never fails
 
 MODULE_big = pgticket
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/src/*.c))
@@ -71,7 +73,7 @@ PGPORT_DEMO = $(or $(PGPORT),54329)
 HTTP_PORT = $(or $(PORT),8080)
 
 .PHONY: deps build-all nginx-module run stop clean-run psql test bench \
-	check-style
+	stress check-style
 
 deps:
 	@tests/stack.sh deps
@@ -110,6 +112,10 @@ test: build-all
 
 bench: build-all
 	@tests/bench.sh
+
+# each fault under load, with figures; reports, never fails (not in make test)
+stress: build-all
+	@tests/stress.pl
 
 check-style:
 	@! grep -nP '\t' nginx-module/*.[ch] || { echo "tabs in nginx-module"; exit 1; }
