@@ -309,7 +309,8 @@ sub report {
         [ $w->{half}, 'writes half-done' ],
         [ $w->{err_committed}, 'writes answered with an error but committed' ],
         [ $most > $workers * $pool ? $most : 0,
-          "backends, over the limit of ${\($workers * $pool)}" ],
+          "backends, over the limit of ${\($workers * $pool)}"
+          . ($x{backends_note} // '') ],
         @{ $x{bad} // [] },
     );
     push @off, map { "$title: $_->[0] $_->[1]" } grep { $_->[0] } @bad;
@@ -433,6 +434,8 @@ printf "pgticket stress: nginx %d workers, pgticket_pool max=%d queue=%d"
     report('nginx -s reload under load', 'reload', $reqs, $most,
         key => "$r{reloads} reloads",
         bad => [ [ scalar @failed, 'requests failed during reloads' ] ],
+        backends_note => ' (while a reload is under way, the old workers'
+            . ' hold their connections until they exit)',
         lines => [ sprintf('%d reloads; %d requests failed', $r{reloads},
                            scalar @failed) ]);
 }
