@@ -348,5 +348,5 @@ case "$cmd" in
     wait-http)   wait_http "$@" ;;
     as-owner)    as_owner "$@" ;;
     own-dir)     own_dir "$@" ;;
-    *) sed -n '2,28p' "$0" >&2; exit 2 ;;
+    *) awk 'NR > 1 && /^set -e/ { exit } NR > 1' "$0" >&2; exit 2 ;;
 esac
