@@ -59,6 +59,26 @@ sub nginx_pids {
     return "$master: @w";
 }
 
+# the postmaster of the stress cluster and its children
+sub pg_pids {
+    open(my $fh, '<', "$dir/pgdata/postmaster.pid") or return ();
+    chomp(my $pm = <$fh> // '');
+    return ($pm, split ' ', `pgrep -P $pm 2>/dev/null`);
+}
+
+# resident memory of the nginx workers, in MB
+sub workers_rss {
+    my ($master) = split /:/, nginx_pids();
+    my @rss;
+    for my $w (split ' ', `pgrep -P $master 2>/dev/null`) {
+        open(my $fh, '<', "/proc/$w/status") or next;
+        while (<$fh>) {
+            push @rss, sprintf('%.1f', $1 / 1024) if /^VmRSS:\s+(\d+)/;
+        }
+    }
+    return join(' + ', @rss) . ' MB';
+}
+
 # ------------------------------------------------------------------ stack
 
 sub stop_all { system("'$stack' stop '$dir' >/dev/null") }
@@ -200,6 +220,7 @@ sub under_load {
     my $sampler = fork // die "fork: $!\n";
     if (!$sampler) {
         open(STDERR, '>', '/dev/null');    # psql while PostgreSQL is down
+        $ENV{PGCONNECT_TIMEOUT} = 2;       # or frozen
         my $most = 0;
         while (time < $end + 1) {
             my ($row) = psql("select count(*) from pg_stat_activity"
@@ -323,6 +344,7 @@ sub report {
 printf "pgticket stress: nginx %d workers, pgticket_pool max=%d queue=%d"
     . " timeout=%ds; %d clients at up to %d req/s each; 127.0.0.1:%d\n",
     $workers, $pool, $queue, $timeout, $clients, $rate, $port;
+my $rss_start = workers_rss();
 
 # ------------------------------------------------------------------ faults
 
@@ -441,6 +463,39 @@ printf "pgticket stress: nginx %d workers, pgticket_pool max=%d queue=%d"
 }
 
 {
+    # every PostgreSQL process stopped: connections are accepted by the
+    # kernel and never answered, like a host that hangs
+    my ($reqs, $most, %f) = under_load('freeze', 12, sub {
+        my ($t0) = @_;
+        until_at($t0, 2);
+        my @pids = pg_pids();
+        my $from = time;
+        kill 'STOP', @pids;
+        until_at($from, 5);
+        kill 'CONT', @pids;
+        return (from => $from, to => time);
+    });
+    my @during = grep { $_->{t0} >= $f{from} && $_->{t0} < $f{to} } @$reqs;
+    my @fast = grep { !ok2xx($_) && $_->{t1} - $_->{t0} < 0.5 } @during;
+    my @slow = grep { !ok2xx($_) && $_->{t1} - $_->{t0} >= 0.5 } @during;
+    my ($first) = sort { $a <=> $b } map { $_->{t1} }
+        grep { ok2xx($_) && $_->{t0} >= $f{to} } @$reqs;
+    report('PostgreSQL frozen 5 s (SIGSTOP)',
+        'freeze', $reqs, $most,
+        key => sprintf('%d of %d waited', scalar @slow,
+                       scalar(@fast) + scalar(@slow)),
+        lines => [
+            sprintf('sent while frozen: %d: %s; errors at once (< 0.5 s):'
+                . ' %d, after waiting: %d (p50 %.2f s)', scalar @during,
+                count_by(\@during), scalar @fast, scalar @slow,
+                pct([ map { $_->{t1} - $_->{t0} } @slow ], 0.5)),
+            sprintf('first success %s after SIGCONT',
+                defined $first ? sprintf('%.2f s', $first - $f{to})
+                               : 'never'),
+        ]);
+}
+
+{
     # more slow requests at once than every worker's pool and queue hold
     my $n = 2 * $workers * ($pool + $queue) + 20;
     my ($reqs, $most) = under_load('exhaust', 6, sub {
@@ -499,6 +554,36 @@ printf "pgticket stress: nginx %d workers, pgticket_pool max=%d queue=%d"
         ]);
 }
 
+{
+    # what an ALTER EXTENSION UPDATE may do: the result type behind the
+    # prepared statement changes, and changes back
+    my ($reqs, $most, %c) = under_load('retype', 9, sub {
+        my ($t0) = @_;
+        until_at($t0, 2);
+        my $first = time;
+        psql('alter type pgticket.http_response'
+             . ' alter attribute status type bigint');
+        until_at($t0, 5);
+        my $second = time;
+        psql('alter type pgticket.http_response'
+             . ' alter attribute status type integer');
+        return (first => $first, second => $second);
+    });
+    my @e1 = grep { $_->{t0} >= $c{first} && $_->{t0} < $c{second}
+                    && !ok2xx($_) } @$reqs;
+    my @e2 = grep { $_->{t0} >= $c{second} && !ok2xx($_) } @$reqs;
+    my @last = grep { $_->{t0} >= $c{second} + 3 } @$reqs;
+    report('result type changed (ALTER TYPE, twice)', 'retype',
+        $reqs, $most,
+        key => sprintf('%d failed', @e1 + @e2),
+        bad => [ [ @e1 + @e2, 'requests failed after a type change' ] ],
+        lines => [
+            sprintf('after the first change: %s failed; after the second:'
+                . ' %s failed; the last second: %s', count_by(\@e1) || 0,
+                count_by(\@e2) || 0, count_by(\@last)),
+        ]);
+}
+
 # ----------------------------------------------------------------- summary
 
 print "\n";
@@ -507,4 +592,6 @@ my @head = ('fault', 'requests', 'failed', 'figure', 'acked', 'missing',
 my $fmt = "%-44s %8s %7s %-22s %6s %7s %9s %13s %8s\n";
 printf $fmt, @head;
 printf $fmt, @$_ for @summary;
+printf "\nnginx workers' memory: %s at the start, %s at the end\n",
+    $rss_start, workers_rss();
 print "\nfigures off their mark:\n", (@off ? map { "  $_\n" } @off : "  none\n");
