@@ -1,0 +1,303 @@
+#!/usr/bin/perl
+# Contract: the real stack's answers match the documents.  nginx runs the
+# shipped configuration (nginx-module/pgticket.conf.in, as `make run`) on
+# the test cluster, and for every document a third-party validator, prism,
+# proxies to it:
+#
+#   prism proxy docs/openapi/<api>.yaml http://127.0.0.1:<port> \
+#       --errors --validate-request=false
+#
+# Through it go the API's contract requests (tests/openapi/<api>.json: the
+# seed's samples and each operation's documented statuses), then for every
+# operation that documents them: a body over 1 MiB (413), the same request
+# with the database unreachable (503, or the API's own unavailable status)
+# and with a database that lacks pgticket (500).  Any sl-violations header
+# prism adds (a body, header or content type the document does not allow;
+# an undeclared status is only a warning, in that header too) fails the
+# test, as does a status other than the one the request expects, or a
+# documented status no request was answered with.
+#
+# Last, the document edited to contradict the server (the "contradictions"
+# of tests/openapi/<api>.json, each a JSON pointer into it) must make prism
+# report a violation for the request it names: the test catches a document
+# that is wrong.
+#
+# PGTICKET_OPENAPI=helpdesk (comma-separated) limits it to some APIs.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use Test::More;
+use Time::HiRes qw(sleep);
+use PgTicketTest qw(test_dir port psql wait_until);
+use PgTicketOpenApi;
+
+node_tools_ok();
+my $dir = test_dir();
+my $port = port();
+my $prism_port = $port + 50;     # tests use base + 0..49
+my $top = top();
+my $json = JSON::PP->new->utf8->canonical;
+my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+my $body_limit = 1024 * 1024;    # pgticket_body_limit's default
+my $prism_pid;
+
+END {
+    my $status = $?;
+    stop_prism();
+    shipped_nginx_stop($dir);
+    $? = $status;
+}
+
+sub start_prism {
+    my ($doc, $log) = @_;
+    stop_prism();
+    $prism_pid = fork // die "fork: $!\n";
+    if (!$prism_pid) {
+        open(STDOUT, '>', $log) or die "$log: $!\n";
+        open(STDERR, '>&', \*STDOUT);
+        exec(tool('prism'), 'proxy', $doc, "http://127.0.0.1:$port",
+             '--errors', '--validate-request=false',
+             '-h', '127.0.0.1', '-p', $prism_port);
+        die "exec prism: $!\n";
+    }
+    wait_until(60, sub {
+        IO::Socket::INET->new(PeerAddr => "127.0.0.1:$prism_port",
+                              Timeout => 1) ? 1 : 0;
+    }) or BAIL_OUT("prism does not listen on $prism_port: "
+                   . `tail -5 '$log'`);
+}
+
+sub stop_prism {
+    return unless $prism_pid;
+    kill 'TERM', $prism_pid;
+    waitpid($prism_pid, 0);
+    undef $prism_pid;
+}
+
+sub uri {
+    my ($s) = @_;
+    utf8::encode($s) if utf8::is_utf8($s);
+    $s =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge;
+    return $s;
+}
+
+sub form_text {
+    my ($h) = @_;
+    return join '&', map { uri($_) . '=' . uri($h->{$_}) } sort keys %$h;
+}
+
+# ${name} in strings, from the values saved so far
+sub subst {
+    my ($v, $vars) = @_;
+    if (ref $v eq 'HASH') {
+        return { map { ($_ => subst($v->{$_}, $vars)) } keys %$v };
+    } elsif (ref $v eq 'ARRAY') {
+        return [ map { subst($_, $vars) } @$v ];
+    } elsif (defined $v && !ref $v) {
+        $v =~ s{\$\{(\w+)\}}{$vars->{$1} // die "\${$1} is not saved\n"}ge;
+    }
+    return $v;
+}
+
+# a contract request, values substituted, as an HTTP::Tiny request
+sub build {
+    my ($r) = @_;
+    my %h = %{ $r->{headers} // {} };
+    my $url = "http://127.0.0.1:$prism_port$r->{path}";
+    $url .= '?' . form_text($r->{query}) if $r->{query};
+    my $content;
+    if ($r->{form}) {
+        $h{'Content-Type'} = 'application/x-www-form-urlencoded';
+        $content = form_text($r->{form});
+    } elsif ($r->{multipart}) {
+        my $b = 'pgticketContract7MA4YWxkTrZu0gW';
+        $h{'Content-Type'} = "multipart/form-data; boundary=$b";
+        $content = join('', map {
+            "--$b\r\nContent-Disposition: form-data; name=\"$_\"\r\n\r\n"
+            . "$r->{multipart}{$_}\r\n"
+        } sort keys %{ $r->{multipart} }) . "--$b--\r\n";
+    } elsif (exists $r->{json}) {
+        $h{'Content-Type'} = 'application/json';
+        $content = $json->encode($r->{json});
+    } elsif (defined $r->{body}) {
+        $h{'Content-Type'} = $r->{content_type} if $r->{content_type};
+        $content = $r->{body};
+    }
+    return ($r->{method}, $url, { headers => \%h,
+                                  defined $content ? (content => $content)
+                                                   : () });
+}
+
+sub send_request {
+    my ($r) = @_;
+    my ($method, $url, $opts) = build($r);
+    return $ua->request($method, $url, $opts);
+}
+
+sub pointer_get {
+    my ($data, $pointer) = @_;
+    for my $t (grep { length } split m{/}, $pointer) {
+        $t =~ s/~1/\//g;
+        $t =~ s/~0/~/g;
+        $data = ref $data eq 'ARRAY' ? $data->[$t] : $data->{$t};
+        return undef unless defined $data;
+    }
+    return $data;
+}
+
+# set (or delete) the value at a JSON pointer of a document
+sub pointer_edit {
+    my ($data, $pointer, $value, $delete) = @_;
+    my @t = map { s/~1/\//gr =~ s/~0/~/gr } grep { length } split m{/},
+        $pointer;
+    my $last = pop @t;
+    $data = ref $data eq 'ARRAY' ? $data->[$_] : $data->{$_} for @t;
+    die "no $pointer in the document\n"
+        unless ref $data eq 'HASH' && ($delete ? exists $data->{$last} : 1);
+    if ($delete) {
+        delete $data->{$last};
+    } else {
+        $data->{$last} = $value;
+    }
+}
+
+sub check {
+    my ($name, $r, $res, $want) = @_;
+    my $violations = $res->{headers}{'sl-violations'};
+    my $ok = $res->{status} == $want && !defined $violations;
+    ok($ok, "$name: $r->{method} $r->{path}: $r->{name} -> $want")
+        or diag("got $res->{status}"
+                . ($violations ? "\nsl-violations: $violations" : '')
+                . "\n" . substr($res->{content} // '', 0, 600));
+    return $ok;
+}
+
+shipped_nginx_start($dir, $port);
+
+for my $name (documents()) {
+    my $file = "$top/tests/openapi/$name.json";
+    ok(-f $file, "$name: contract requests in tests/openapi/$name.json")
+        or next;
+    my $spec = do {
+        open(my $fh, '<', $file) or die "$file: $!\n";
+        local $/;
+        JSON::PP->new->utf8->decode(<$fh>);
+    };
+    my $doc = document($name, "$dir/$name.json");
+    my @ops = operations($doc);
+    my (%vars, %seen, %first, %sent);
+    my $unavailable = $spec->{unavailable_status} // 503;
+
+    # the API's requests, through prism on the document as it is
+    start_prism("$top/docs/openapi/$name.yaml", "$dir/prism-$name.log");
+    for my $req (@{ $spec->{requests} }) {
+        if ($req->{sql}) {
+            my ($row) = psql(subst($req->{sql}, \%vars));
+            $vars{ $req->{save} } = $row->[0] if $req->{save};
+            next;
+        }
+        my $r = subst($req, \%vars);
+        my ($path) = split /\?/, $r->{path};
+        my $o = match_operation(\@ops, $r->{method}, $path)
+            or fail("$name: $r->{name}: $r->{method} $path is no documented"
+                    . ' operation'), next;
+        my $key = "$o->{method} $o->{path}";
+        $first{$key} //= $r;
+        $sent{ $r->{name} } = $r;
+        my $res = send_request($r);
+        check($name, $r, $res, $r->{status}) or next;
+        $seen{$key}{ $res->{status} } = 1;
+        my $body = eval { JSON::PP->new->utf8->decode($res->{content}) };
+        for my $var (sort keys %{ $req->{save} // {} }) {
+            my $v = pointer_get($body, $req->{save}{$var});
+            ok(defined $v && !ref $v, "$name: $r->{name}: saved \${$var}")
+                or diag($res->{content});
+            $vars{$var} = $v // '';
+        }
+    }
+
+    # a body over the limit, for every operation that documents 413
+    for my $o (@ops) {
+        my $key = "$o->{method} $o->{path}";
+        next unless $o->{op}{responses}{413} && $first{$key};
+        my %r = (%{ $first{$key} }, name => 'a body over the limit',
+                 body => 'x=' . ('a' x $body_limit),
+                 content_type => 'application/x-www-form-urlencoded');
+        delete @r{qw(form multipart json)};
+        my $res = send_request(\%r);
+        $seen{$key}{ $res->{status} } = 1 if check($name, \%r, $res, 413);
+    }
+
+    # every operation's first request again, with the database unreachable
+    # and with a database without pgticket (the SQL function is missing)
+    for my $phase (
+            [ $unavailable, 'the database unreachable',
+              sub { $_[0] =~ s/host=\S+/host=$dir\/no-such-socket-dir/r } ],
+            [ 500, 'a database without pgticket',
+              sub { $_[0] =~ s/dbname=\S+/dbname=postgres/r } ]) {
+        my ($want, $what, $edit) = @$phase;
+        shipped_nginx_start($dir, $port, $edit);
+        for my $o (@ops) {
+            my $key = "$o->{method} $o->{path}";
+            next unless $o->{op}{responses}{$want} && $first{$key};
+            my %r = (%{ $first{$key} }, name => $what);
+            my $res = send_request(\%r);
+            $seen{$key}{ $res->{status} } = 1
+                if check($name, \%r, $res, $want);
+        }
+    }
+    shipped_nginx_start($dir, $port);
+
+    # every documented status of every operation was answered
+    for my $o (@ops) {
+        my $key = "$o->{method} $o->{path}";
+        my @missing = grep {
+            my $s = $_;
+            my $re = $s =~ s/X/\\d/gr;
+            !grep { /^$re$/ } keys %{ $seen{$key} // {} };
+        } grep { $_ ne 'default' } sort keys %{ $o->{op}{responses} };
+        is("@missing", '', "$name: $key: every documented status answered"
+                           . ' through prism');
+    }
+
+    # the document edited to contradict the server fails the contract
+    my @contra = @{ $spec->{contradictions} // [] };
+    ok(@contra, "$name: contradictions to check the check with");
+    next unless @contra;
+    my $bad = document($name, "$dir/$name-contradicted.json");
+    pointer_edit($bad, $_->{pointer}, $_->{value}, $_->{delete})
+        for @contra;
+    open(my $fh, '>', "$dir/$name-contradicted.json") or die "$!\n";
+    print $fh $json->encode($bad);
+    close $fh;
+    start_prism("$dir/$name-contradicted.json",
+                "$dir/prism-$name-contradicted.log");
+    for my $c (@contra) {
+        my $r = $sent{ $c->{request} }
+            or fail("$name: contradiction names a request: $c->{request}"),
+               next;
+        # with --errors, prism answers an error-level violation itself
+        # (500, application/problem+json); a warning keeps the answer
+        my $res = send_request($r);
+        my $violations = $res->{headers}{'sl-violations'} // '';
+        ok($violations ne '' && ($res->{status} == $r->{status}
+                                 || $res->{content} =~ /#VIOLATIONS/),
+           "$name: contradicted document ($c->{why}): prism reports"
+           . " $r->{name}") or diag("$res->{status} $res->{content}");
+    }
+    stop_prism();
+}
+
+# nginx's error log: the database phases log errors, nothing worse
+my @bad = grep { /\[(alert|crit|emerg)\]/ } do {
+    open(my $fh, '<', "$dir/nginx/error.log") or ();
+    <$fh>;
+};
+ok(!@bad, 'error.log has no alert, crit or emerg') or diag(@bad);
+
+done_testing();
