@@ -42,7 +42,7 @@ my $port = port();
 my $prism_port = $port + 50;     # tests use base + 0..49
 my $top = top();
 my $json = JSON::PP->new->utf8->canonical;
-my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 0);
+my $ua = HTTP::Tiny->new(timeout => 30, keep_alive => 0, max_redirect => 0);
 my $body_limit = 1024 * 1024;    # pgticket_body_limit's default
 my $prism_pid;
 
