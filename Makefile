@@ -28,13 +28,17 @@ UPDATE_1_1 = \
 	extension/update/1.0--1.1.sql \
 	extension/install/40_request.sql \
 	extension/install/45_token.sql \
+	extension/install/60_api_resume.sql \
+	extension/install/61_api_crm.sql \
+	extension/install/62_api_queue.sql \
+	extension/install/63_api_workshop.sql \
 	extension/install/90_roles.sql
 DATA_built = extension/pgticket--$(EXT_VERSION).sql \
 	extension/pgticket--1.0--1.1.sql
 DATA = extension/pgticket.control extension/pgticket--1.0.sql
 
 REGRESS = schema workflow transition assign message rating sla numbering \
-	roles report errors helpdesk token upgrade
+	roles report errors helpdesk token resume crm queue workshop upgrade
 REGRESS_OPTS = --inputdir=. --load-extension=pgticket
 
 PG_CONFIG ?= pg_config

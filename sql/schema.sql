@@ -194,7 +194,7 @@ INSERT INTO pgticket.rating (ticket_id, customer_id, value, superseded_at)
 INSERT INTO pgticket.rating (ticket_id, customer_id, value) VALUES (1001, 1001, 3), (1001, 1001, 4);
 :e
 -- idempotency_key
-INSERT INTO pgticket.idempotency_key (api, key, request_hash, status) VALUES ('crm', '', '\x00', 200);
+INSERT INTO pgticket.idempotency_key (api, client_id, key, request_hash, status) VALUES ('crm', 0, '', '\x00', 200);
 :e
 -- history: foreign keys, and append-only
 INSERT INTO pgticket.ticket_history (ticket_id, actor_kind, transition, to_state) VALUES (999999, 'system', 'x', 'new');

@@ -12,7 +12,9 @@ SET LOCAL search_path = pgticket, pg_catalog;
 /* ----------------------------------------------------------- settings */
 
 INSERT INTO setting (name, value) VALUES
-	('token_secret', 'pgticket-demo-secret')
+	('token_secret', 'pgticket-demo-secret'),
+	-- 001 social-media tickets without a contactId go to this contact
+	('crm_social_contact', '24218')
 ON CONFLICT (name) DO NOTHING;
 
 /* ------------------------------------------------------ 000 resume */

@@ -22,6 +22,14 @@ BEGIN
 END
 $$;
 
+/*
+ * nginx's request documents carry credentials (Basic passwords, tokens):
+ * the server never logs the parameters of its statements, whatever
+ * log_min_duration_statement or log_statement a DBA turns on.
+ */
+ALTER ROLE pgticket_web SET log_parameter_max_length = 0;
+ALTER ROLE pgticket_web SET log_parameter_max_length_on_error = 0;
+
 CREATE SCHEMA IF NOT EXISTS api_resume;
 CREATE SCHEMA IF NOT EXISTS api_crm;
 CREATE SCHEMA IF NOT EXISTS api_queue;

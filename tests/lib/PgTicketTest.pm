@@ -317,6 +317,53 @@ sub parallel {
     } 0 .. $#paths;
 }
 
+# like parallel, for whole raw requests (any method, headers, body), each
+# sent at once on a connection of its own; not exported: call it as
+# PgTicketTest::parallel_raw(...)
+sub parallel_raw {
+    my (@texts) = @_;
+    my $start = time;
+    my (@socks, %idx, @out);
+    local $SIG{PIPE} = 'IGNORE';
+    for my $i (0 .. $#texts) {
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                      Timeout => 10)
+            or die "connect: $!\n";
+        $s->blocking(0);
+        push @socks, $s;
+        $idx{fileno $s} = $i;
+        $out[$i] = '';
+    }
+    # every request written before any answer is read
+    for my $i (0 .. $#texts) {
+        my ($s, $text) = ($socks[$i], $texts[$i]);
+        while (length $text) {
+            my $n = syswrite($s, $text);
+            if (defined $n) {
+                substr($text, 0, $n) = '';
+            } else {
+                IO::Select->new($s)->can_write(1);
+            }
+        }
+    }
+    my $sel = IO::Select->new(@socks);
+    while ($sel->count && time - $start < 30) {
+        for my $s ($sel->can_read(1)) {
+            my $i = $idx{fileno $s};
+            my $n = sysread($s, my $buf, 65536);
+            if ($n) {
+                $out[$i] .= $buf;
+            } elsif (!defined $n && $!{EAGAIN}) {
+                next;
+            } else {
+                $sel->remove($s);
+                close $s;
+            }
+        }
+    }
+    return map { parse_response($out[$_]) } 0 .. $#texts;
+}
+
 END {
     return unless $$ == $owner_pid;
     my $status = $?;

@@ -1,0 +1,520 @@
+/*
+ * 000 resume-service tickets API (new in 1.1): POST
+ * /api/v1/customers/{customerId}/tickets raises a resume-workflow ticket
+ * for a cut-off customer, due at the dispatch time.
+ *
+ * Vocabulary.  The caller is an API client of pgticket.api_client (api
+ * 'resume') authenticated with HTTP Basic: its password is kept only as
+ * sha256(salt || password) and checked in constant time.  ProfileId names
+ * the profile acting for it (recorded on the dispatch).  Request-Tracking-Id
+ * is the idempotency key: the first answer given to a key is stored with the
+ * ticket, in the same transaction, and given again to every replay of the
+ * same request; another request under a used key is refused (409).
+ * transaction_id is the ticket's human number.  Success is
+ * 201 {"status":"success","transaction_id":<number>}; every failure is
+ * {"status":"error","transaction_id":null,"message":"..."} with a 4xx
+ * status and a message naming what is wrong.
+ *
+ * Like the helpdesk facades (50_api_helpdesk.sql), the facade runs its checks
+ * and changes in one BEGIN ... EXCEPTION block, so a refused request leaves
+ * nothing behind: not the ticket, not the idempotency key.
+ */
+
+CREATE SCHEMA IF NOT EXISTS api_resume;
+
+/*
+ * An idempotency key belongs to the API client that sent it: two clients
+ * may use the same Request-Tracking-Id without seeing each other's answers.
+ * 1.0 never wrote the table, so the column can be required at once.
+ */
+ALTER TABLE pgticket.idempotency_key
+	ADD COLUMN client_id bigint NOT NULL
+		REFERENCES pgticket.api_client ON DELETE CASCADE,
+	DROP CONSTRAINT idempotency_key_pkey,
+	ADD PRIMARY KEY (api, client_id, key);
+COMMENT ON COLUMN pgticket.idempotency_key.client_id IS
+	'API client that sent the key; keys are unique per API and client';
+COMMENT ON COLUMN pgticket.idempotency_key.request_hash IS
+	'sha256 of what identifies the request (path parameters and body as jsonb); a replay with another hash is refused';
+
+/* ------------------------------------------------------------ API clients */
+
+/*
+ * api_client_secret: a random secret for an API client: 32 bytes of
+ * gen_random_uuid() (pg_strong_random), base64url.
+ */
+CREATE FUNCTION pgticket.api_client_secret() RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+	SELECT rtrim(translate(encode(
+		uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()),
+		'base64'), '+/', '-_'), '=')
+$$;
+COMMENT ON FUNCTION pgticket.api_client_secret() IS
+	'A random API-client secret (244 random bits from gen_random_uuid, base64url); used by add_api_client and set_api_client_secret';
+
+/*
+ * api_client_check: the rules a client's name and secret follow.  A Basic
+ * user-id cannot hold ":" (RFC 7617), and the resume API refuses longer
+ * credentials before hashing them.
+ */
+CREATE FUNCTION pgticket.api_client_check(name text, secret text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	IF name !~ '^[^:[:cntrl:]]+$' THEN
+		RAISE EXCEPTION 'API client name must be non-empty, without ":" or control characters'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The name is the user-id of HTTP Basic (RFC 7617).';
+	END IF;
+	IF secret = '' OR octet_length(secret) > 512 THEN
+		RAISE EXCEPTION 'API client secret must be 1 to 512 bytes'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION pgticket.api_client_check(text, text) IS
+	'Raise 22023 when an API client name is empty or holds ":" or control characters, or a secret is empty or over 512 bytes (helper of add_api_client)';
+
+CREATE FUNCTION pgticket.add_api_client(api text, name text,
+										secret text DEFAULT NULL,
+										scopes text[] DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_secret	text := coalesce(add_api_client.secret, api_client_secret());
+	v_salt		bytea := uuid_send(gen_random_uuid());
+BEGIN
+	PERFORM require_arg(add_api_client.api, 'api');
+	PERFORM require_arg(add_api_client.name, 'name');
+	PERFORM require_arg(add_api_client.scopes, 'scopes');
+	PERFORM api_client_check(add_api_client.name, v_secret);
+	INSERT INTO api_client (api, name, key_hash, salt, scopes)
+	VALUES (add_api_client.api, add_api_client.name,
+			sha256(v_salt || convert_to(v_secret, 'UTF8')), v_salt,
+			add_api_client.scopes);
+	RETURN v_secret;
+EXCEPTION
+	WHEN unique_violation THEN
+		RAISE EXCEPTION 'API client "%" of API "%" already exists',
+				add_api_client.name, add_api_client.api
+			USING ERRCODE = 'PT409',
+				  HINT = 'Give it a new secret with pgticket.set_api_client_secret().';
+	WHEN check_violation THEN
+		RAISE EXCEPTION 'API "%" is not one pgticket serves', add_api_client.api
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The APIs are resume, crm, queue, workshop and helpdesk.';
+END
+$$;
+COMMENT ON FUNCTION pgticket.add_api_client(text, text, text, text[]) IS
+	'Add an API client (api: resume, crm, queue, workshop, helpdesk; name: the HTTP Basic user-id) whose secret (a random one when NULL) is stored only as sha256(salt || secret) with a random 16-byte salt; returns the secret, which cannot be read back. 22023 unknown api, bad name or secret (1-512 bytes), PT409 already exists, 22004 NULL argument';
+
+CREATE FUNCTION pgticket.set_api_client_secret(api text, name text,
+											   secret text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_secret	text := coalesce(set_api_client_secret.secret, api_client_secret());
+	v_salt		bytea := uuid_send(gen_random_uuid());
+BEGIN
+	PERFORM require_arg(set_api_client_secret.api, 'api');
+	PERFORM require_arg(set_api_client_secret.name, 'name');
+	PERFORM api_client_check(set_api_client_secret.name, v_secret);
+	UPDATE api_client c
+	   SET key_hash = sha256(v_salt || convert_to(v_secret, 'UTF8')),
+		   salt = v_salt
+	 WHERE c.api = set_api_client_secret.api
+	   AND c.name = set_api_client_secret.name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'API client "%" of API "%" does not exist',
+				set_api_client_secret.name, set_api_client_secret.api
+			USING ERRCODE = 'PT404';
+	END IF;
+	RETURN v_secret;
+END
+$$;
+COMMENT ON FUNCTION pgticket.set_api_client_secret(text, text, text) IS
+	'Give an API client a new secret (a random one when NULL) and a new salt; the old secret stops working at commit; returns the secret. 22023 bad secret, PT404 no such client, 22004 NULL argument';
+
+/* ----------------------------------------------------------- private helpers */
+
+/*
+ * resume_error: the error shape.  A 401 carries the Basic challenge
+ * (RFC 7235 requires one).
+ */
+CREATE FUNCTION pgticket.resume_error(status integer, message text)
+RETURNS pgticket.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT ROW(r.status,
+		CASE WHEN status = 401 THEN r.headers
+			|| '{"WWW-Authenticate": "Basic realm=\"resume\", charset=\"UTF-8\""}'
+			ELSE r.headers END,
+		r.body)::pgticket.http_response
+	FROM pgticket.http_json(status, json_build_object(
+		'status', 'error', 'transaction_id', NULL, 'message', message)) r
+$$;
+COMMENT ON FUNCTION pgticket.resume_error(integer, text) IS
+	'000 error answer: {"status":"error","transaction_id":null,"message":...} with that HTTP status (401 with a Basic challenge)';
+
+/*
+ * resume_client: the API client an Authorization header names, or PT401
+ * saying what is wrong with it.  An unknown user-id costs the same hash as
+ * a known one, so the time taken does not tell which user-ids exist; a
+ * wrong password and an unknown user-id get the same message.  The
+ * credentials never appear in a message.
+ */
+CREATE FUNCTION pgticket.resume_client(auth_header text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	m			text[];
+	v_pair		text;
+	v_colon		integer;
+	v_secret	text;
+	c			api_client;
+BEGIN
+	IF auth_header IS NULL OR btrim(auth_header) = '' THEN
+		PERFORM req_fail(401,
+			'The Authorization header is required (HTTP Basic credentials)');
+	END IF;
+	/* RFC 7617: the scheme is case-insensitive; token68 credentials */
+	m := regexp_match(auth_header,
+		'^[Bb][Aa][Ss][Ii][Cc] +([A-Za-z0-9+/]+={0,2}) *$');
+	IF m IS NULL THEN
+		PERFORM req_fail(401,
+			'The Authorization header must be HTTP Basic credentials (Basic base64(user-id:password))');
+	END IF;
+	/* 1368 base64 characters hold 1026 bytes: user-id, ":" and 1-512 each */
+	IF length(m[1]) > 1368 THEN
+		PERFORM req_fail(401, 'The Authorization credentials are too long');
+	END IF;
+	BEGIN
+		v_pair := convert_from(decode(m[1], 'base64'), 'UTF8');
+	EXCEPTION WHEN invalid_parameter_value OR character_not_in_repertoire
+			OR untranslatable_character THEN
+		v_pair := NULL;
+	END;
+	IF v_pair IS NULL THEN
+		PERFORM req_fail(401,
+			'The Authorization credentials are not valid base64 of UTF-8 text');
+	END IF;
+	v_colon := strpos(v_pair, ':');
+	IF v_colon = 0 THEN
+		PERFORM req_fail(401,
+			'The Authorization credentials must be user-id:password');
+	ELSIF v_colon = 1 THEN
+		PERFORM req_fail(401, 'The Authorization user-id is empty');
+	ELSIF v_colon = length(v_pair) THEN
+		PERFORM req_fail(401, 'The Authorization password is empty');
+	END IF;
+	v_secret := substr(v_pair, v_colon + 1);
+	IF octet_length(v_secret) > 512 OR v_colon > 513 THEN
+		PERFORM req_fail(401, 'The Authorization credentials are too long');
+	END IF;
+
+	SELECT * INTO c FROM api_client
+	WHERE api = 'resume' AND name = left(v_pair, v_colon - 1) AND active;
+	IF NOT secret_matches(v_secret, coalesce(c.salt, '\x00'::bytea),
+			coalesce(c.key_hash, sha256('\x00'::bytea)))
+		OR c.id IS NULL THEN
+		PERFORM req_fail(401,
+			'The Authorization credentials are not valid: unknown user-id or wrong password');
+	END IF;
+	RETURN c.id;
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_client(text) IS
+	'The active resume API client named by an HTTP Basic Authorization header value whose password matches (pgticket.secret_matches); PT401 naming what is wrong (missing, not Basic, not base64, no colon, empty user-id or password, over 512 bytes, unknown user-id or wrong password)';
+
+/*
+ * resume_header: a required header of at most 200 characters.
+ */
+CREATE FUNCTION pgticket.resume_header(request jsonb, name text, label text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	v text := request -> 'headers' ->> name;
+BEGIN
+	IF v IS NULL OR btrim(v) = '' THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s header is required', label));
+	ELSIF length(v) > 200 THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s header must be at most 200 characters', label));
+	END IF;
+	RETURN v;
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_header(jsonb, text, text) IS
+	'A required request header (lower-cased name) of 1-200 characters; PT400 naming it (label) otherwise';
+
+/*
+ * resume_string: a string field of the body (a number is taken as its
+ * text); NULL when absent or null and not required.
+ */
+CREATE FUNCTION pgticket.resume_string(value jsonb, name text,
+	required boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		IF required THEN
+			PERFORM pgticket.req_fail(400,
+				format('The %s field is required', name));
+		END IF;
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(value) NOT IN ('string', 'number') THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s field must be a string', name));
+	END IF;
+	IF required AND btrim(value #>> '{}') = '' THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s field is required', name));
+	END IF;
+	RETURN value #>> '{}';
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_string(jsonb, text, boolean) IS
+	'A string field of a 000 body (a JSON number is taken as its text); PT400 naming it when required and missing or blank, or when an object, array or boolean';
+
+/*
+ * resume_object: an object field of the body, or NULL when absent and not
+ * required.
+ */
+CREATE FUNCTION pgticket.resume_object(value jsonb, name text,
+	required boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		IF required THEN
+			PERFORM pgticket.req_fail(400,
+				format('The %s field is required', name));
+		END IF;
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(value) <> 'object' THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s field must be an object', name));
+	END IF;
+	RETURN value;
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_object(jsonb, text, boolean) IS
+	'An object field of a 000 body; PT400 naming it when required and missing, or when not an object';
+
+/*
+ * resume_whole_number: a field that must be a whole number, in any JSON
+ * spelling (7, 7.0, 7e0), positive and within bigint (contract.md).
+ */
+CREATE FUNCTION pgticket.resume_whole_number(value jsonb, name text)
+RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	n numeric;
+BEGIN
+	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s field is required', name));
+	END IF;
+	IF jsonb_typeof(value) = 'number' THEN
+		n := value::numeric;
+	END IF;
+	IF n IS NULL OR n <> trunc(n) OR n < 1 OR n > 9223372036854775807 THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s field must be a whole number', name));
+	END IF;
+	RETURN n::bigint;
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_whole_number(jsonb, text) IS
+	'A required whole-number field (any JSON spelling: 7, 7.0, 7e0; positive, within bigint); PT400 naming it otherwise';
+
+/*
+ * resume_timestamp: an ISO 8601 date and time in extended format
+ * (2030-01-31T09:00:00Z; seconds, fraction and offset optional; without an
+ * offset, the server's time zone), or NULL.
+ */
+CREATE FUNCTION pgticket.resume_timestamp(value text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	IF value !~ ('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}'
+			|| '(:[0-9]{2}([.,][0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$') THEN
+		RETURN NULL;
+	END IF;
+	RETURN replace(value, ',', '.')::timestamptz;
+EXCEPTION
+	WHEN datetime_field_overflow OR invalid_datetime_format THEN
+		RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_timestamp(text) IS
+	'An ISO 8601 extended-format date and time (YYYY-MM-DDThh:mm[:ss[.f]][Z|+hh[:mm]]; no offset: the session time zone); NULL when malformed or impossible';
+
+/* ------------------------------------------------------------------ facade */
+
+/*
+ * POST /api/v1/customers/{customerId}/tickets.  In order: the Basic
+ * credentials (401), Request-Tracking-Id and ProfileId (400), the body
+ * (400 when not a JSON object), the idempotency key (a replay of the same
+ * request gets the stored answer, another request under the key 409),
+ * then the body's fields (400), the customer (404) and its cut-off (409).
+ *
+ * The key is claimed by inserting it before anything else is written: a
+ * concurrent request with the same key waits on the primary key until the
+ * first commits, then reads the stored answer (or, if the first rolled
+ * back, claims the key itself).  Exactly one ticket per key.
+ */
+CREATE FUNCTION api_resume.create_ticket(request jsonb)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pgticket, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+	v_client	bigint;
+	v_key		text;
+	v_profile	text;
+	v_hash		bytea;
+	b			jsonb;
+	v_path_id	bigint;
+	v_body_id	bigint;
+	v_dispatch_text text;
+	v_dispatch	timestamptz;
+	v_service	jsonb;
+	v_service_id text;
+	v_service_code text;
+	v_service_desc text;
+	v_reason_code text;
+	v_reason	text;
+	v_requestor	jsonb;
+	v_req_name	text;
+	v_req_phone	text;
+	v_req_email	text;
+	v_assigned	text;
+	k			idempotency_key;
+	c			customer;
+	t			ticket;
+	r			http_response;
+BEGIN
+	v_client := resume_client(request -> 'headers' ->> 'authorization');
+	v_key := resume_header(request, 'request-tracking-id', 'Request-Tracking-Id');
+	v_profile := resume_header(request, 'profileid', 'ProfileId');
+	IF req_body_problem(request) = 'malformed' THEN
+		PERFORM req_fail(400, 'Malformed request body: it must be JSON');
+	END IF;
+	b := request -> 'body';
+	IF request ->> 'body_type' IS DISTINCT FROM 'json'
+		OR jsonb_typeof(b) IS DISTINCT FROM 'object' THEN
+		PERFORM req_fail(400, 'The request body must be a JSON object');
+	END IF;
+
+	/* the idempotency key: claim it, or answer as it was answered */
+	v_hash := sha256(convert_to(jsonb_build_array(
+		request -> 'params' -> 'customerId', b)::text, 'UTF8'));
+	INSERT INTO idempotency_key (api, client_id, key, request_hash, status)
+	VALUES ('resume', v_client, v_key, v_hash, 0)
+	ON CONFLICT DO NOTHING;
+	IF NOT FOUND THEN
+		SELECT * INTO k FROM idempotency_key
+		WHERE api = 'resume' AND client_id = v_client AND key = v_key;
+		IF NOT FOUND OR k.request_hash <> v_hash THEN
+			PERFORM req_fail(409, format('The Request-Tracking-Id %s was already used for another request', v_key));
+		END IF;
+		RETURN ROW(k.status, '{"Content-Type": "application/json"}'::jsonb,
+			k.body)::http_response;
+	END IF;
+
+	v_path_id := parse_id(request -> 'params' ->> 'customerId');
+	IF v_path_id IS NULL OR v_path_id = 0 THEN
+		PERFORM req_fail(400,
+			'The customerId in the path must be a whole number');
+	END IF;
+	v_body_id := resume_whole_number(b -> 'customer_id', 'customer_id');
+	IF v_body_id <> v_path_id THEN
+		PERFORM req_fail(400, format('The customer_id field (%s) must equal the customerId in the path (%s)',
+			v_body_id, v_path_id));
+	END IF;
+	v_reason_code := resume_string(b -> 'reason_code', 'reason_code', true);
+	v_reason := resume_string(b -> 'reason', 'reason');
+	v_dispatch_text := resume_string(b -> 'dispatch_date_time',
+		'dispatch_date_time', true);
+	v_dispatch := resume_timestamp(v_dispatch_text);
+	IF v_dispatch IS NULL THEN
+		PERFORM req_fail(400, 'The dispatch_date_time field must be an ISO 8601 date and time, such as 2030-01-31T09:00:00Z');
+	ELSIF v_dispatch <= now() THEN
+		PERFORM req_fail(400,
+			'The dispatch_date_time field must be in the future');
+	END IF;
+	v_service := resume_object(b -> 'service', 'service', true);
+	v_service_id := resume_string(v_service -> 'id', 'service.id', true);
+	v_service_code := resume_string(v_service -> 'code', 'service.code', true);
+	v_service_desc := resume_string(v_service -> 'description',
+		'service.description');
+	v_requestor := resume_object(b -> 'requestor_info', 'requestor_info');
+	v_req_name := resume_string(v_requestor -> 'name', 'requestor_info.name');
+	v_req_phone := resume_string(v_requestor -> 'phone', 'requestor_info.phone');
+	IF v_req_phone !~ '^\+?[0-9][0-9 ()-]{0,31}$' THEN
+		PERFORM req_fail(400,
+			'The requestor_info.phone field must be a phone number');
+	END IF;
+	v_req_email := resume_string(v_requestor -> 'email', 'requestor_info.email');
+	IF v_req_email !~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN
+		PERFORM req_fail(400,
+			'The requestor_info.email field must be an e-mail address');
+	END IF;
+	v_assigned := resume_string(b -> 'assigned_to_user', 'assigned_to_user');
+
+	SELECT * INTO c FROM customer WHERE resume_customer_id = v_path_id;
+	IF NOT FOUND THEN
+		PERFORM req_fail(404,
+			format('The customer %s was not found', v_path_id));
+	END IF;
+	IF NOT c.cut_off THEN
+		PERFORM req_fail(409, format('The customer %s is not cut off: resume-service tickets are only for cut-off customers',
+			v_path_id));
+	END IF;
+
+	t := create_ticket('resume', c.id,
+		'Resume service ' || v_service_code,
+		coalesce(v_reason, ''), type => v_reason_code, channel => 'resume');
+	UPDATE ticket SET due_at = v_dispatch WHERE id = t.id;
+	INSERT INTO ticket_dispatch (ticket_id, reason_code, reason, dispatch_at,
+		service_id, service_code, service_description, requestor,
+		assigned_to_user, profile_id)
+	VALUES (t.id, v_reason_code, v_reason, v_dispatch, v_service_id,
+		v_service_code, v_service_desc,
+		jsonb_strip_nulls(jsonb_build_object('name', v_req_name,
+			'phone', v_req_phone, 'email', v_req_email)),
+		v_assigned, v_profile);
+
+	r := http_json(201, json_build_object(
+		'status', 'success',
+		'transaction_id', t.number));
+	UPDATE idempotency_key
+	   SET status = r.status, body = r.body, ticket_id = t.id
+	 WHERE api = 'resume' AND client_id = v_client AND key = v_key;
+	RETURN r;
+EXCEPTION WHEN OTHERS THEN
+	IF pgticket.http_status_of(SQLSTATE) IS NULL THEN
+		RAISE;
+	END IF;
+	RETURN resume_error(pgticket.http_status_of(SQLSTATE), SQLERRM);
+END
+$$;
+COMMENT ON FUNCTION api_resume.create_ticket(jsonb) IS
+	'POST /api/v1/customers/{customerId}/tickets (seed 000, contract.md): HTTP Basic API client, Request-Tracking-Id idempotency key, ProfileId; a resume-workflow ticket for a cut-off customer, due at dispatch_date_time. 201 {"status":"success","transaction_id":n}; 400 bad header or field, 401 credentials, 404 customer, 409 not cut off or key used for another request';

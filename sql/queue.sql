@@ -1,0 +1,304 @@
+--
+-- 002 branch queue facades (api_queue.*) called with request documents, on
+-- the demo data.  Ticket ids (uuids) are masked, and so are times of the
+-- last day; the demo tickets' times are shown as they are.
+--
+SET timezone = 'UTC';
+\pset format unaligned
+\pset tuples_only on
+
+CREATE TEMP TABLE snapshot (tbl text PRIMARY KEY, n bigint);
+CREATE FUNCTION pg_temp.counts() RETURNS TABLE (tbl text, n bigint)
+LANGUAGE sql AS $$
+	SELECT 'ticket', count(*) FROM pgticket.ticket
+	UNION ALL SELECT 'ticket_history', count(*) FROM pgticket.ticket_history
+	UNION ALL SELECT 'ticket_queue', count(*) FROM pgticket.ticket_queue
+	UNION ALL SELECT 'customer', count(*) FROM pgticket.customer
+	UNION ALL SELECT 'queue_counter', sum(last_number) FROM pgticket.queue_counter
+	UNION ALL SELECT 'deleted', count(deleted_at) FROM pgticket.ticket_queue
+	UNION ALL SELECT 'updated', count(*) FROM pgticket.ticket
+		WHERE updated_at > created_at
+$$;
+CREATE FUNCTION pg_temp.snap() RETURNS void LANGUAGE sql AS $$
+	DELETE FROM snapshot;
+	INSERT INTO snapshot SELECT * FROM pg_temp.counts();
+$$;
+CREATE FUNCTION pg_temp.changes() RETURNS text LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(c.tbl || ' ' || to_char(c.n - s.n, 'SG999'),
+		', ' ORDER BY c.tbl), 'nothing changed')
+	FROM pg_temp.counts() c JOIN snapshot s USING (tbl)
+	WHERE c.n IS DISTINCT FROM s.n
+$$;
+-- status, headers and body, uuids and recent times masked
+CREATE FUNCTION pg_temp.show(r pgticket.http_response) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	b text := coalesce(r.body, '<no body>');
+	h text := coalesce(r.headers::text, '');
+	m text;
+BEGIN
+	FOR m IN SELECT DISTINCT x[1] FROM regexp_matches(b,
+			'([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)', 'g') x LOOP
+		IF m::timestamptz > now() - interval '1 day' THEN
+			b := replace(b, m, '<now>');
+		END IF;
+	END LOOP;
+	b := regexp_replace(b, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', 'g');
+	h := regexp_replace(h, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', 'g');
+	RETURN r.status || ' ' || h || ' ' || b;
+END
+$$;
+-- a request document for a ticket of the API id
+CREATE FUNCTION pg_temp.req(id uuid, extra jsonb DEFAULT '{}') RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT jsonb_build_object('params', jsonb_build_object('ticket_id', id),
+		'query', '{}'::jsonb, 'body', NULL, 'body_type', 'none') || extra
+$$;
+
+\set ECHO none
+\i tests/demo-data.sql
+\set ECHO all
+
+--
+-- helpers
+--
+SELECT v, pgticket.parse_whole_number(v) FROM unnest(ARRAY['0', '7', '7.0',
+	'7e0', '70e-1', '-0', '-3', '1E2', '9223372036854775807',
+	'9223372036854775808', '7.5', '007', '+7', ' 7', '7 ', '1e1000', '0x10',
+	'', 'NaN', '1 OR 1=1', NULL]) v;
+SELECT v, pgticket.parse_uuid(v) FROM unnest(ARRAY[
+	'497f6eca-6276-4993-bfeb-53cbbbba6f08', '497F6ECA-6276-4993-BFEB-53CBBBBA6F08',
+	'{497f6eca-6276-4993-bfeb-53cbbbba6f08}', '497f6eca62764993bfeb53cbbbba6f08',
+	'497f6eca-6276-4993-bfeb-53cbbbba6f0', 'x', '']) v;
+SELECT pgticket.fmt_iso8601('2024-05-02 09:05:00.75+02'), pgticket.fmt_iso8601(NULL) IS NULL;
+SELECT pgticket.queue_label('C', 1), pgticket.queue_label('C', 42),
+	pgticket.queue_label('WX', 999), pgticket.queue_label('L', 1042);
+SELECT pgticket.queue_fields('{"query":{}}') IS NULL,
+	pgticket.queue_fields('{"query":{"fields":"id,number"}}'),
+	pgticket.queue_fields('{"query":{"fields":["status","id"]}}'),
+	pgticket.queue_fields('{"query":{"fields":["id, number",",position,"]}}'),
+	pgticket.queue_fields('{"query":{"fields":""}}') IS NULL;
+\set VERBOSITY terse
+SELECT pgticket.queue_fields('{"query":{"fields":"id,password"}}');
+SELECT pgticket.queue_fields('{"query":{"fields":{"a":1}}}');
+SELECT pgticket.queue_arg('{"body":{"channel":["kiosk","web"]}}', 'channel');
+\set VERBOSITY default
+
+--
+-- GET /v1/tickets: the demo customer's two tickets, newest first
+--
+SELECT pg_temp.show(api_queue.list_tickets('{"method":"GET","query":{"customer_id_type":"DNI","customer_id_number":"30111222"},"body":null,"body_type":"none"}'));
+-- fields, both spellings; limit, offset
+SELECT pg_temp.show(api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"30111222","fields":"number,status"}}'));
+SELECT pg_temp.show(api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"30111222","fields":["number","created_at"]}}'));
+SELECT pg_temp.show(api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"30111222","fields":["position","number,channel"],"limit":"1"}}'));
+SELECT pg_temp.show(api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"30111222","fields":"number","limit":"1","offset":"1"}}'));
+SELECT pg_temp.show(api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"30111222","fields":"number","limit":"50","offset":"1e0"}}'));
+-- past the last page: an empty page, not a 404
+SELECT pg_temp.show(api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"30111222","offset":"2"}}'));
+-- a customer without tickets, an unknown one: 404
+SELECT pg_temp.show(api_queue.list_tickets('{"query":{"customer_id_type":"PASSPORT","customer_id_number":"X1234567"}}'));
+SELECT pg_temp.show(api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"99999999"}}'));
+-- bad input: 400, no body
+SELECT q, pg_temp.show(api_queue.list_tickets(jsonb_build_object('query', q::jsonb)))
+FROM unnest(ARRAY[
+	'{}',
+	'{"customer_id_type":"DNI"}',
+	'{"customer_id_number":"30111222"}',
+	'{"customer_id_type":"CUIT","customer_id_number":"30111222"}',
+	'{"customer_id_type":"DNI","customer_id_number":"30111222; DROP TABLE x"}',
+	'{"customer_id_type":"DNI","customer_id_number":"123456789012345678901234567890123"}',
+	'{"customer_id_type":"DNI","customer_id_number":"30111222","limit":"51"}',
+	'{"customer_id_type":"DNI","customer_id_number":"30111222","limit":"0"}',
+	'{"customer_id_type":"DNI","customer_id_number":"30111222","limit":"ten"}',
+	'{"customer_id_type":"DNI","customer_id_number":"30111222","offset":"-1"}',
+	'{"customer_id_type":"DNI","customer_id_number":"30111222","offset":"1.5"}',
+	'{"customer_id_type":"DNI","customer_id_number":"30111222","fields":"id,secret"}',
+	'{"customer_id_type":["DNI","PASSPORT"],"customer_id_number":"30111222"}'
+	]) q;
+
+--
+-- POST /v1/tickets: form, JSON and multipart give the same ticket
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.create_ticket('{"method":"POST","query":{"customer_id_type":"PASSPORT","customer_id_number":"X1234567"},"body":{"channel":"kiosk","branch_id":"B01","sector_id":"S02","service_id":"SV03","phone":"+54 9 11 5555-1234"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_queue.create_ticket('{"method":"POST","query":{"customer_id_type":"PASSPORT","customer_id_number":"X1234567"},"body":{"channel":"kiosk","branch_id":"B01","sector_id":"S02","service_id":"SV03","phone":"+54 9 11 5555-1234"},"body_type":"json"}'));
+SELECT pg_temp.show(api_queue.create_ticket('{"method":"POST","query":{"customer_id_type":"PASSPORT","customer_id_number":"X1234567"},"body":{"channel":"kiosk","branch_id":"B01","sector_id":"S02","service_id":"SV03","phone":"+54 9 11 5555-1234"},"body_type":"multipart"}'));
+-- a first ticket creates the customer; one without customer_id_* gets a
+-- customer of its own
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.create_ticket('{"query":{"customer_id_type":"DNI","customer_id_number":"40222333"},"body":{"channel":"web","branch_id":"B02","sector_id":"S01","service_id":"SV01"},"body_type":"form"}'));
+SELECT pg_temp.changes();
+SELECT name, id_type, id_number FROM pgticket.customer WHERE id_number = '40222333';
+SELECT pg_temp.show(api_queue.create_ticket('{"body":{"channel":"app","branch_id":"B02","sector_id":"S01","service_id":"SV01"},"body_type":"json"}'));
+SELECT pg_temp.changes();
+-- a ticket is a row like any other, with its history and in the reports
+SELECT t.workflow, t.state, t.subject, t.channel, t.priority, q.branch,
+	q.sector, q.service, q.day = current_date AS today, q.queue_number,
+	q.phone, q.waiting,
+	(SELECT string_agg(h.transition || ':' || h.to_state, ',')
+	 FROM pgticket.ticket_history h WHERE h.ticket_id = t.id) AS history
+FROM pgticket.ticket t JOIN pgticket.ticket_queue q ON q.ticket_id = t.id
+WHERE q.branch = 'B01' AND q.service = 'SV03' ORDER BY q.queue_number;
+SELECT r.workflow, r.state, r.category, r.customer, r.channel
+FROM pgticket_report.tickets r JOIN pgticket.ticket_queue q ON q.ticket_id = r.id
+WHERE q.branch = 'B01' AND q.service = 'SV03' ORDER BY q.queue_number;
+SELECT b.workflow, b.state, b.category, b.time_left > interval '11 hours'
+FROM pgticket_report.backlog b JOIN pgticket.ticket_queue q ON q.ticket_id = b.id
+WHERE q.branch = 'B01' AND q.service = 'SV03' ORDER BY q.queue_number;
+-- bad input: 400, no body, nothing written (the queue counter included)
+SELECT pg_temp.snap();
+SELECT b, pg_temp.show(api_queue.create_ticket(jsonb_build_object(
+	'query', '{"customer_id_type":"DNI","customer_id_number":"30111222"}'::jsonb,
+	'body', b::jsonb, 'body_type', 'json')))
+FROM unnest(ARRAY[
+	'{"branch_id":"B01","sector_id":"S01","service_id":"SV01"}',
+	'{"channel":"kiosk","sector_id":"S01","service_id":"SV01"}',
+	'{"channel":"kiosk","branch_id":"B01","service_id":"SV01"}',
+	'{"channel":"kiosk","branch_id":"B01","sector_id":"S01"}',
+	'{"channel":"fax","branch_id":"B01","sector_id":"S01","service_id":"SV01"}',
+	'{"channel":"kiosk","branch_id":"B09","sector_id":"S01","service_id":"SV01"}',
+	'{"channel":"kiosk","branch_id":"B02","sector_id":"S02","service_id":"SV03"}',
+	'{"channel":"kiosk","branch_id":"B01","sector_id":"S02","service_id":"SV01"}',
+	'{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SV09"}',
+	'{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SV01","phone":"call me"}',
+	'{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SV01","phone":"+"}',
+	'{"channel":["kiosk"],"branch_id":"B01","sector_id":"S01","service_id":"SV01"}',
+	'{"channel":{"code":"kiosk"},"branch_id":"B01","sector_id":"S01","service_id":"SV01"}',
+	'{"channel":"kiosk'' OR ''1''=''1","branch_id":"B01","sector_id":"S01","service_id":"SV01"}',
+	'[1,2]'
+	]) b;
+SELECT q, pg_temp.show(api_queue.create_ticket(jsonb_build_object(
+	'query', q::jsonb, 'body_type', 'form',
+	'body', '{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SV01"}'::jsonb)))
+FROM unnest(ARRAY[
+	'{"customer_id_type":"DNI"}',
+	'{"customer_id_number":"30111222"}',
+	'{"customer_id_type":"CUIT","customer_id_number":"30111222"}',
+	'{"customer_id_type":"DNI","customer_id_number":"30 111 222"}'
+	]) q;
+SELECT pg_temp.show(api_queue.create_ticket('{"body":null,"body_type":"json","body_error":"malformed JSON body"}'));
+SELECT pg_temp.changes();
+
+--
+-- position: waiting tickets ahead in the same queue, from an index
+--
+SELECT pg_temp.snap();
+CREATE TEMP TABLE mine AS
+SELECT (r.body::json ->> 'id')::uuid AS id, r.body::json ->> 'number' AS number,
+	(r.body::json ->> 'position')::int AS position
+FROM generate_series(1, 4) i,
+	api_queue.create_ticket(jsonb_build_object('n', i, 'body_type', 'form',
+		'body', '{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SV02"}'::jsonb)) r;
+SELECT number, position FROM mine ORDER BY number;
+SELECT pg_temp.changes();
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF)
+SELECT count(*) FROM pgticket.ticket_queue a
+WHERE a.branch = 'B01' AND a.sector = 'S01' AND a.service = 'SV02'
+	AND a.day = current_date AND a.queue_number < 3 AND a.waiting;
+RESET enable_seqscan;
+
+--
+-- GET /v1/tickets/{ticket_id}
+--
+SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req(id))) FROM mine WHERE number = 'W-003';
+SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req(id, '{"query":{"fields":"number,position"}}'))) FROM mine WHERE number = 'W-003';
+SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req(id, '{"query":{"fields":"number,pin"}}'))) FROM mine WHERE number = 'W-003';
+SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req('00000000-0000-4000-8000-000000000000')));
+SELECT pg_temp.show(api_queue.get_ticket('{"params":{"ticket_id":"1"}}'));
+SELECT pg_temp.show(api_queue.get_ticket('{"params":{"ticket_id":"1 OR 1=1"}}'));
+-- a ticket of another workflow is no queue ticket
+SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req('497f6eca-6276-4993-bfeb-53cbbbba6f08')));
+
+--
+-- PUT /v1/tickets/{ticket_id}: status along the queue workflow, phone
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"status":"called"},"body_type":"form"}'))) FROM mine WHERE number = 'W-001';
+SELECT pg_temp.changes();
+-- W-001 is called: the others move up
+SELECT m.number, r.body::json ->> 'status', r.body::json ->> 'position',
+	r.body::json ->> 'called_at' IS NOT NULL AS called
+FROM mine m, api_queue.get_ticket(pg_temp.req(m.id)) r ORDER BY m.number;
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"status":"attending","phone":"1155551234"},"body_type":"json"}'))) FROM mine WHERE number = 'W-001';
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"query":{"status":"finished"}}'))) FROM mine WHERE number = 'W-001';
+SELECT pg_temp.changes();
+-- the same status again changes nothing
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"status":"finished"},"body_type":"form"}'))) FROM mine WHERE number = 'W-001';
+SELECT pg_temp.changes();
+SELECT r.body FROM mine m, api_queue.get_ticket(pg_temp.req(m.id,
+	'{"query":{"fields":["number","status","phone","position"]}}')) r
+WHERE m.number = 'W-001';
+SELECT r.body::json ->> 'finished_at' IS NOT NULL AS finished_at_set
+FROM mine m, api_queue.get_ticket(pg_temp.req(m.id)) r WHERE m.number = 'W-001';
+SELECT string_agg(coalesce(h.from_state, '-') || '>' || h.to_state, ' ' ORDER BY h.id)
+FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id
+JOIN pgticket.ticket_history h ON h.ticket_id = t.id WHERE m.number = 'W-001';
+-- recall: called -> waiting, back in line by number
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"status":"called"}}'))) FROM mine WHERE number = 'W-003';
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"status":"waiting"}}'))) FROM mine WHERE number = 'W-003';
+SELECT m.number, r.body::json ->> 'status', r.body::json ->> 'position'
+FROM mine m, api_queue.get_ticket(pg_temp.req(m.id)) r ORDER BY m.number;
+-- only a phone
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"phone":"(011) 4555-0000"},"body_type":"form"}'))) FROM mine WHERE number = 'W-002';
+SELECT pg_temp.changes();
+-- refused: 400 (404 for an unknown ticket), nothing written
+SELECT pg_temp.snap();
+SELECT b, pg_temp.show(api_queue.update_ticket(pg_temp.req(m.id,
+	jsonb_build_object('body', b::jsonb, 'body_type', 'json'))))
+FROM mine m, unnest(ARRAY[
+	'{}',
+	'{"status":""}',
+	'{"status":"served"}',
+	'{"status":"finished"}',
+	'{"status":"no_show"}',
+	'{"status":"called","phone":"none"}',
+	'{"status":["called"]}',
+	'{"phone":"12; DROP TABLE pgticket.ticket"}'
+	]) b
+WHERE m.number = 'W-002';
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"status":"waiting"}}'))) FROM mine WHERE number = 'W-001';
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req('00000000-0000-4000-8000-000000000000', '{"body":{"status":"called"}}')));
+SELECT pg_temp.show(api_queue.update_ticket('{"params":{"ticket_id":"x"},"body":{"status":"called"}}'));
+SELECT pg_temp.changes();
+
+--
+-- DELETE /v1/tickets/{ticket_id}: cancels, then 404; the history keeps it
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.delete_ticket(pg_temp.req(id))) FROM mine WHERE number = 'W-002';
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req(id))) FROM mine WHERE number = 'W-002';
+SELECT pg_temp.show(api_queue.delete_ticket(pg_temp.req(id))) FROM mine WHERE number = 'W-002';
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"phone":"123"}}'))) FROM mine WHERE number = 'W-002';
+SELECT t.state, q.waiting, q.deleted_at IS NOT NULL AS deleted,
+	(SELECT string_agg(h.transition || ':' || h.to_state || ':' || coalesce(h.reason, ''), ', ' ORDER BY h.id)
+	 FROM pgticket.ticket_history h WHERE h.ticket_id = t.id) AS history
+FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id
+JOIN pgticket.ticket_queue q ON q.ticket_id = t.id WHERE m.number = 'W-002';
+-- W-003 and W-004 move up; a finished ticket cannot be deleted (400)
+SELECT m.number, r.status, r.body::json ->> 'position'
+FROM mine m, api_queue.get_ticket(pg_temp.req(m.id)) r ORDER BY m.number;
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.delete_ticket(pg_temp.req(id))) FROM mine WHERE number = 'W-001';
+SELECT pg_temp.changes();
+-- a ticket cancelled with PUT is still shown; DELETE then only hides it
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"status":"cancelled"}}'))) FROM mine WHERE number = 'W-004';
+SELECT r.body::json ->> 'status' FROM mine m, api_queue.get_ticket(pg_temp.req(m.id)) r WHERE m.number = 'W-004';
+SELECT pg_temp.snap();
+SELECT pg_temp.show(api_queue.delete_ticket(pg_temp.req(id))) FROM mine WHERE number = 'W-004';
+SELECT pg_temp.changes();
+
+--
+-- a DBA's transition moves the queue too (trigger ticket_queue_follow_state)
+--
+SELECT t.state FROM pgticket.transition((SELECT t.id FROM mine m
+	JOIN pgticket.ticket t ON t.uuid = m.id WHERE m.number = 'W-003'), 'called') t;
+SELECT q.waiting, q.called_at IS NOT NULL AS called
+FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id
+JOIN pgticket.ticket_queue q ON q.ticket_id = t.id WHERE m.number = 'W-003';

@@ -1,0 +1,297 @@
+--
+-- 000 resume-service facade (api_resume.create_ticket) called with request
+-- documents, on the demo data: Basic credentials, the idempotency key,
+-- every validation rule, and what a success writes.  Ticket numbers depend
+-- on what ran before, so answers show them as <n> and a query checks them.
+--
+SET timezone = 'UTC';
+SET client_min_messages = warning;
+\pset format unaligned
+\pset tuples_only on
+\set ECHO none
+\i tests/demo-data.sql
+\set ECHO all
+\set SHOW_CONTEXT never
+
+-- Row counts of the tables the facade writes, and what changed since the
+-- last snapshot.
+CREATE TEMP TABLE snapshot (tbl text PRIMARY KEY, n bigint);
+CREATE FUNCTION pg_temp.counts() RETURNS TABLE (tbl text, n bigint)
+LANGUAGE sql AS $$
+	SELECT 'ticket', count(*) FROM pgticket.ticket
+	UNION ALL SELECT 'ticket_history', count(*) FROM pgticket.ticket_history
+	UNION ALL SELECT 'ticket_dispatch', count(*) FROM pgticket.ticket_dispatch
+	UNION ALL SELECT 'idempotency_key', count(*) FROM pgticket.idempotency_key
+	UNION ALL SELECT 'customer', count(*) FROM pgticket.customer
+	UNION ALL SELECT 'api_client', count(*) FROM pgticket.api_client
+$$;
+CREATE FUNCTION pg_temp.snap() RETURNS void LANGUAGE sql AS $$
+	DELETE FROM snapshot;
+	INSERT INTO snapshot SELECT * FROM pg_temp.counts();
+$$;
+CREATE FUNCTION pg_temp.changes() RETURNS text LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(c.tbl || ' ' || to_char(c.n - s.n, 'SG999'),
+		', ' ORDER BY c.tbl), 'nothing changed')
+	FROM pg_temp.counts() c JOIN snapshot s USING (tbl)
+	WHERE c.n <> s.n
+$$;
+
+-- A request document as nginx sends it (headers lower-cased); a NULL
+-- header is left out.
+CREATE FUNCTION pg_temp.req(body jsonb, key text DEFAULT 'regress-1',
+	auth text DEFAULT 'Basic b2NzdXNlcjpvY3N1c2Vy',
+	customer text DEFAULT '104127993008', profile text DEFAULT 'Siebel_201',
+	body_type text DEFAULT 'json')
+RETURNS jsonb LANGUAGE sql AS $$
+	SELECT jsonb_build_object('method', 'POST',
+		'path', '/api/v1/customers/' || customer || '/tickets',
+		'params', jsonb_build_object('customerId', customer),
+		'query', '{}'::jsonb,
+		'headers', jsonb_strip_nulls(jsonb_build_object(
+			'authorization', auth, 'request-tracking-id', key,
+			'profileid', profile)),
+		'body', body, 'body_type', body_type, 'remote_addr', '127.0.0.1')
+$$;
+-- Basic credentials of user:password
+CREATE FUNCTION pg_temp.basic(pair text) RETURNS text LANGUAGE sql AS $$
+	SELECT 'Basic ' || translate(encode(convert_to(pair, 'UTF8'), 'base64'),
+		E'\n', '')
+$$;
+-- The seed's fields; extra replaces fields.  A fixed dispatch time, so
+-- that a replay is the same request whenever it runs.
+CREATE FUNCTION pg_temp.body(extra jsonb DEFAULT '{}') RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT jsonb_build_object(
+		'customer_id', 104127993008,
+		'reason_code', 'RS01',
+		'reason', 'Payment received',
+		'dispatch_date_time', '2099-06-01T09:00:00Z',
+		'service', jsonb_build_object('id', '26984565', 'code', 'INT',
+			'description', 'Internet'),
+		'requestor_info', jsonb_build_object('name', 'Karen Hain',
+			'phone', 5551234567, 'email', 'karen@example.com'),
+		'assigned_to_user', 'tech01') || extra
+$$;
+-- An answer with the transaction_id masked
+CREATE FUNCTION pg_temp.show(r pgticket.http_response) RETURNS text
+LANGUAGE sql AS $$
+	SELECT r.status || ' ' || r.headers::text || ' '
+		|| regexp_replace(coalesce(r.body, '-'),
+			'"transaction_id":[0-9]+', '"transaction_id":<n>')
+$$;
+CREATE FUNCTION pg_temp.call(request jsonb) RETURNS text LANGUAGE sql AS $$
+	SELECT pg_temp.show(api_resume.create_ticket(request))
+$$;
+
+--
+-- success: the ticket, its dispatch, the stored answer
+--
+SELECT pg_temp.snap();
+SELECT api_resume.create_ticket(pg_temp.req(pg_temp.body())) AS r \gset
+SELECT pg_temp.show(:'r'::pgticket.http_response);
+SELECT pg_temp.changes();
+SELECT (:'r'::pgticket.http_response).body::json ->> 'transaction_id' AS n \gset
+SELECT t.workflow, t.state, t.type, t.subject, t.description, t.channel,
+	   t.priority, c.resume_customer_id,
+	   t.due_at = (pg_temp.body() ->> 'dispatch_date_time')::timestamptz AS due_at_dispatch,
+	   d.dispatch_at = t.due_at AS dispatch_at,
+	   d.reason_code, d.reason, d.service_id, d.service_code,
+	   d.service_description, d.requestor, d.assigned_to_user, d.profile_id
+  FROM pgticket.ticket t
+  JOIN pgticket.ticket_dispatch d ON d.ticket_id = t.id
+  JOIN pgticket.customer c ON c.id = t.customer_id
+ WHERE t.workflow = 'resume' AND t.number = :n;
+SELECT h.transition, h.from_state, h.to_state, h.actor_kind
+  FROM pgticket.ticket_history h JOIN pgticket.ticket t ON t.id = h.ticket_id
+ WHERE t.workflow = 'resume' AND t.number = :n;
+SELECT k.api, cl.name, k.key, k.status, k.body = (:'r'::pgticket.http_response).body AS same_body,
+	   k.ticket_id = t.id AS same_ticket
+  FROM pgticket.idempotency_key k
+  JOIN pgticket.api_client cl ON cl.id = k.client_id
+  JOIN pgticket.ticket t ON t.workflow = 'resume' AND t.number = :n
+ WHERE k.key = 'regress-1';
+-- the ticket follows the resume workflow
+SELECT state FROM pgticket.transition((SELECT id FROM pgticket.ticket
+	WHERE workflow = 'resume' AND number = :n), 'dispatched');
+
+--
+-- the idempotency key
+--
+-- the same request again: the first answer, byte for byte, and nothing new;
+-- the body's key order and spacing do not make another request
+SELECT pg_temp.snap();
+SELECT (api_resume.create_ticket(pg_temp.req(pg_temp.body()))).body
+	= (:'r'::pgticket.http_response).body AS same_answer;
+SELECT (api_resume.create_ticket(pg_temp.req(
+	(SELECT jsonb_object_agg(key, value) FROM jsonb_each(pg_temp.body()))))).status;
+SELECT pg_temp.changes();
+-- even once the dispatch time has passed or the customer is no longer cut off
+UPDATE pgticket.customer SET cut_off = false WHERE resume_customer_id = 104127993008;
+SELECT pg_temp.call(pg_temp.req(pg_temp.body()));
+UPDATE pgticket.customer SET cut_off = true WHERE resume_customer_id = 104127993008;
+-- another body, another path, an invalid body: 409, nothing written
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"reason_code": "RS02"}')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), customer => '104127993009'));
+SELECT pg_temp.call(pg_temp.req('{}'));
+SELECT pg_temp.changes();
+-- a key belongs to its API client: another client's "regress-1" is its own
+SELECT length(pgticket.add_api_client('resume', 'regress-client', 'pa:ss w0rd')) AS secret_length;
+SELECT pg_temp.snap();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"reason_code": "RS02"}'),
+	auth => pg_temp.basic('regress-client:pa:ss w0rd')));
+SELECT pg_temp.changes();
+-- a refused request does not keep its key: the corrected request succeeds
+SELECT pg_temp.snap();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"reason_code": null}'), key => 'regress-2'));
+SELECT pg_temp.changes();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-2'));
+SELECT pg_temp.changes();
+-- a cut-off customer may hold several scheduled tickets
+SELECT count(*) FROM pgticket.ticket t JOIN pgticket.customer c ON c.id = t.customer_id
+ WHERE c.resume_customer_id = 104127993008 AND t.state = 'scheduled';
+
+--
+-- Basic credentials: each refusal says what is wrong, writes nothing
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => NULL));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => ''));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => 'Bearer abc'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => 'Basic'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => 'Basic !!!!'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => 'Basic b2NzdXNlcjpvY3N1c2V'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => 'Basic /w=='));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('ocsuser')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic(':ocsuser')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('ocsuser:')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('ocsuser:ocsuser2')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('ocsuser:OCSUSER')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('nobody:ocsuser')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('ocsuser:' || repeat('x', 513))));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => 'Basic ' || repeat('QUFB', 400)));
+-- a client of another API, an inactive client
+SELECT length(pgticket.add_api_client('workshop', 'regress-other', 'secret')) AS secret_length;
+SELECT pg_temp.snap();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('regress-other:secret')));
+UPDATE pgticket.api_client SET active = false WHERE name = 'regress-client';
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('regress-client:pa:ss w0rd')));
+UPDATE pgticket.api_client SET active = true WHERE name = 'regress-client';
+-- the scheme is case-insensitive (RFC 7617)
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => 'bAsIc b2NzdXNlcjpvY3N1c2Vy'));
+SELECT pg_temp.changes();
+
+--
+-- headers and body
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => NULL));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => ' '));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => repeat('k', 201)));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-4', profile => NULL));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-4', profile => ''));
+SELECT pg_temp.call(pg_temp.req(NULL, key => 'regress-4', body_type => 'none'));
+SELECT pg_temp.call(pg_temp.req('[1, 2]', key => 'regress-4'));
+SELECT pg_temp.call(pg_temp.req('"text"', key => 'regress-4'));
+SELECT pg_temp.call(pg_temp.req('{"customer_id": "104127993008"}', key => 'regress-4', body_type => 'form'));
+SELECT pg_temp.call(pg_temp.req(NULL, key => 'regress-4') || '{"body_error": "malformed JSON body"}');
+SELECT pg_temp.changes();
+
+--
+-- every field rule, each refusal naming the field; nothing written
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-5', customer => 'abc'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-5', customer => '0'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-5', customer => '99999999999999999999'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body() - 'customer_id', key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": null}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": "104127993008"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": 104127993008.5}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": -104127993008}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": 1e30}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": {"id": 1}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": 104127993009}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body() - 'reason_code', key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"reason_code": " "}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"reason_code": ["RS01"]}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"reason_code": true}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"reason": {"text": "x"}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body() - 'dispatch_date_time', key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "tomorrow"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "2099-02-30T09:00:00Z"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "2099-01-31"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "31-01-2099 09:00"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "2099-01-31T25:00:00Z"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "2020-01-31T09:00:00Z"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": 20990131}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body() - 'service', key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"service": "INT"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"service": {"code": "INT"}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"service": {"id": "", "code": "INT"}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"service": {"id": "1"}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"service": {"id": "1", "code": {}}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"service": {"id": "1", "code": "INT", "description": []}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"requestor_info": "Karen"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"requestor_info": {"phone": "call me"}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"requestor_info": {"email": "karen"}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"requestor_info": {"name": ["K"]}}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"assigned_to_user": {"id": 1}}'), key => 'regress-5'));
+-- customer: unknown (404), not cut off (409)
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": 104127993010}'), key => 'regress-5', customer => '104127993010'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": 104127993009}'), key => 'regress-5', customer => '104127993009'));
+-- SQL in every string reaches SQL only as a value
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": 104127993010}'), key => 'x''; DROP TABLE pgticket.ticket; --', customer => '104127993010'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-5', customer => '1 OR 1=1'));
+SELECT pg_temp.changes();
+
+-- any JSON spelling of the whole number, other ISO 8601 spellings, a
+-- service id given as a number, no requestor: all accepted
+SELECT pg_temp.snap();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(jsonb_build_object(
+	'customer_id', 104127993008.0,
+	'dispatch_date_time', to_char(now() + interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+	'service', '{"id": 26984565, "code": "INT"}'::jsonb)) - 'requestor_info', key => 'regress-6'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(jsonb_build_object(
+	'customer_id', '1.04127993008e11'::jsonb,
+	'dispatch_date_time', to_char(now() + interval '1 day', 'YYYY-MM-DD"T"HH24:MI'))), key => 'regress-7'));
+SELECT pg_temp.changes();
+
+--
+-- as nginx's role: the facade is all it can reach
+--
+SET ROLE pgticket_web;
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-1'));
+SELECT count(*) FROM pgticket.idempotency_key;
+RESET ROLE;
+
+--
+-- API clients: add, refuse, rotate
+--
+SELECT pgticket.add_api_client('resume', 'regress-client', 'x');
+SELECT pgticket.add_api_client('resume', 'bad:name', 'x');
+SELECT pgticket.add_api_client('resume', 'regress-empty', '');
+SELECT pgticket.add_api_client('resume', 'regress-long', repeat('x', 513));
+SELECT pgticket.add_api_client('nowhere', 'regress-api', 'x');
+SELECT pgticket.add_api_client(NULL, 'regress-api', 'x');
+-- a random secret: 43 base64url characters, salted, never stored
+SELECT pgticket.add_api_client('resume', 'regress-random') AS secret \gset
+SELECT :'secret' ~ '^[A-Za-z0-9_-]{43}$' AS base64url,
+	   octet_length(salt) AS salt_bytes,
+	   key_hash = sha256(salt || convert_to(:'secret', 'UTF8')) AS hashed,
+	   position(convert_to(:'secret', 'UTF8') in key_hash) = 0 AS not_stored
+  FROM pgticket.api_client WHERE name = 'regress-random';
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-8',
+	auth => pg_temp.basic('regress-random:' || :'secret')));
+-- rotation: the old secret stops working, the new one works
+SELECT pgticket.set_api_client_secret('resume', 'regress-random', 'n3w secret');
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-9',
+	auth => pg_temp.basic('regress-random:' || :'secret')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-10',
+	auth => pg_temp.basic('regress-random:n3w secret')));
+SELECT pgticket.set_api_client_secret('resume', 'nobody', 'x');
+-- deleting a client deletes its keys
+SELECT count(*) FROM pgticket.idempotency_key k JOIN pgticket.api_client c
+	ON c.id = k.client_id WHERE c.name = 'regress-random';
+DELETE FROM pgticket.api_client WHERE name LIKE 'regress-%';
+SELECT count(*) FROM pgticket.idempotency_key k
+ WHERE NOT EXISTS (SELECT FROM pgticket.api_client c WHERE c.id = k.client_id);
