@@ -8,7 +8,8 @@
 # `postgres` user and the run directory is handed to that user.
 #
 #   stack.sh deps                        install missing Debian packages,
-#                                        and docs/node_modules (npm ci)
+#                                        and tests/openapi/node_modules
+#                                        (npm ci)
 #   stack.sh pg-start    DIR PORT        initdb if needed, start, wait
 #   stack.sh pg-stop     DIR             stop the cluster of DIR (pid file)
 #   stack.sh db-setup    DIR PORT DB     database, extension, login role
@@ -91,25 +92,25 @@ apt_install() {
     service nginx stop >/dev/null 2>&1 || true
 }
 
-# The OpenAPI tools and swagger-ui-dist, pinned by docs/package-lock.json:
-# npm ci when docs/node_modules is missing or was installed from another
-# lockfile.  No install scripts run (none is needed; swagger-ui-dist's
-# would only report the download).
+# The OpenAPI tools and swagger-ui-dist, pinned by
+# tests/openapi/package-lock.json: npm ci when tests/openapi/node_modules is
+# missing or was installed from another lockfile.  No install scripts run
+# (none is needed; swagger-ui-dist's would only report the download).
 node_deps() {
-    local docs=$top/docs
-    local stamp=$docs/node_modules/.pgticket-package-lock.json
-    cmp -s "$stamp" "$docs/package-lock.json" && return 0
+    local tools=$top/tests/openapi
+    local stamp=$tools/node_modules/.pgticket-package-lock.json
+    cmp -s "$stamp" "$tools/package-lock.json" && return 0
     if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
                   process.exit(a > 20 || (a == 20 && b >= 19) ? 0 : 1)'; then
         echo "pgticket's OpenAPI tools need Node.js 20.19 or later," \
              "not $(node --version)" >&2
         exit 1
     fi
-    echo "installing docs/node_modules (npm ci)"
-    (cd "$docs" && SCARF_ANALYTICS=false npm ci --ignore-scripts \
+    echo "installing tests/openapi/node_modules (npm ci)"
+    (cd "$tools" && SCARF_ANALYTICS=false npm ci --ignore-scripts \
         --no-audit --no-fund --loglevel=error >/dev/null) \
-        || { echo "npm ci failed in $docs" >&2; exit 1; }
-    cp "$docs/package-lock.json" "$stamp"
+        || { echo "npm ci failed in $tools" >&2; exit 1; }
+    cp "$tools/package-lock.json" "$stamp"
 }
 
 pg_start() {
@@ -202,11 +203,13 @@ nginx_conf() {
     docs_site "$ndir/openapi-site"
 }
 
-# The static files conf/openapi.conf serves: openapi/<api>.yaml, and under
-# docs/ the reference page (docs/reference/) with swagger-ui-dist's files
-# and apis.json, the list of documents it offers (by title).
+# The static files conf/openapi.conf serves: openapi/<api>.yaml (from
+# nginx-module/openapi/), and under docs/ the reference page
+# (nginx-module/openapi/reference/) with swagger-ui-dist's files and
+# apis.json, the list of documents it offers (by title).
 docs_site() {
-    local out=$1 dist=$top/docs/node_modules/swagger-ui-dist f title sep=
+    local out=$1 src=$top/nginx-module/openapi f title sep=
+    local dist=$top/tests/openapi/node_modules/swagger-ui-dist
     if [ ! -f "$dist/swagger-ui-bundle.js" ]; then
         echo "$dist is missing: run tests/stack.sh deps" >&2
         exit 1
@@ -214,12 +217,12 @@ docs_site() {
     rm -rf "$out"
     own_dir "$out"
     mkdir -p "$out/openapi" "$out/docs"
-    cp "$top"/docs/openapi/*.yaml "$out/openapi/"
-    cp "$top"/docs/reference/* "$out/docs/"
+    cp "$src"/*.yaml "$out/openapi/"
+    cp "$src"/reference/* "$out/docs/"
     cp "$dist/swagger-ui-bundle.js" "$dist/swagger-ui-standalone-preset.js" \
        "$dist/swagger-ui.css" "$dist/favicon-32x32.png" \
        "$dist/favicon-16x16.png" "$out/docs/"
-    for f in "$top"/docs/openapi/*.yaml; do
+    for f in "$src"/*.yaml; do
         title=$(sed -n "s/^  title: *[\"']\{0,1\}\([^\"']*\).*/\1/p" "$f")
         printf '%s\t%s\n' "${title:-$(basename "$f")}" "$(basename "$f")"
     done | sort | {

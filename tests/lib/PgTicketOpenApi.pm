@@ -1,9 +1,11 @@
 package PgTicketOpenApi;
 
 # What the OpenAPI tests (tests/t/04*-openapi-*.t) share: the documents
-# (docs/openapi/<api>.yaml, read through redocly as dereferenced JSON), the
+# (nginx-module/openapi/<api>.yaml, read through redocly as dereferenced
+# JSON), the
 # routes of the shipped configuration (nginx-module/conf/api-<api>.conf),
-# the pinned Node tools (docs/node_modules, installed by tests/stack.sh deps)
+# the pinned Node tools (tests/openapi/node_modules, installed by
+# tests/stack.sh deps)
 # and an nginx started from the shipped nginx-module/pgticket.conf.in.
 #
 # Everything is driven by the files: an API is covered once it has a
@@ -19,23 +21,32 @@ use File::Basename qw(dirname basename);
 use JSON::PP;
 use Test::More;
 
-our @EXPORT = qw(top documents route_files document operations routes
+our @EXPORT = qw(top documents document_file tools_dir route_files document
+                 operations routes
                  tool node_tools_ok match_operation shipped_nginx_start
                  shipped_nginx_stop shipped_nginx_conf);
 
 my $top = abs_path(dirname(__FILE__) . '/../..');
-my $docs = "$top/docs";
+my $openapi = "$top/nginx-module/openapi";   # the documents
+my $tools = "$top/tests/openapi";            # package.json, redocly.yaml
 my $stack = "$top/tests/stack.sh";
 
 sub top { $top }
+sub tools_dir { $tools }
 
 # PGTICKET_OPENAPI=a,b limits the tests to those APIs
 my %only = map { $_ => 1 } split /,/, $ENV{PGTICKET_OPENAPI} // '';
 
-# the APIs that have a document, by name: docs/openapi/<name>.yaml
+# the APIs that have a document, by name: nginx-module/openapi/<name>.yaml
 sub documents {
     return grep { !%only || $only{$_} }
-        map { basename($_, '.yaml') } sort glob("$docs/openapi/*.yaml");
+        map { basename($_, '.yaml') } sort glob("$openapi/*.yaml");
+}
+
+# the file of an API's document
+sub document_file {
+    my ($name) = @_;
+    return "$openapi/$name.yaml";
 }
 
 # the APIs that have routes: nginx-module/conf/api-<name>.conf
@@ -48,14 +59,14 @@ sub route_files {
 # path of a pinned Node tool, e.g. tool('redocly')
 sub tool {
     my ($name) = @_;
-    return "$docs/node_modules/.bin/$name";
+    return "$tools/node_modules/.bin/$name";
 }
 
 # BAIL_OUT unless `tests/stack.sh deps` installed the Node tools
 sub node_tools_ok {
     for my $t (qw(redocly prism)) {
         -x tool($t) or BAIL_OUT(tool($t) . ' is missing: run tests/stack.sh'
-                                . ' deps (npm ci in docs/)');
+                                . ' deps (npm ci in tests/openapi/)');
     }
 }
 
@@ -64,7 +75,7 @@ sub node_tools_ok {
 sub document {
     my ($name, $out) = @_;
     local $ENV{REDOCLY_TELEMETRY} = 'off';
-    my $err = `'${\ tool('redocly')}' bundle --dereferenced --ext json -o '$out' '$docs/openapi/$name.yaml' 2>&1`;
+    my $err = `'${\ tool('redocly')}' bundle --dereferenced --ext json -o '$out' '${\ document_file($name)}' 2>&1`;
     $? == 0 && -s $out or die "redocly bundle $name.yaml failed:\n$err";
     open(my $fh, '<', $out) or die "$out: $!\n";
     my $json = do { local $/; <$fh> };

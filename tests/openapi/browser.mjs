@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 
-const require = createRequire(new URL('../../docs/package.json',
+const require = createRequire(new URL('./package.json',
                                       import.meta.url));
 const { chromium } = require('playwright-core');
 

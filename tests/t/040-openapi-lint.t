@@ -1,6 +1,7 @@
 #!/usr/bin/perl
-# Every OpenAPI document (docs/openapi/*.yaml) passes redocly lint with the
-# project's rules (docs/redocly.yaml): no error and no warning.  Examples
+# Every OpenAPI document (nginx-module/openapi/*.yaml) passes redocly lint
+# with the project's rules (tests/openapi/redocly.yaml): no error and no
+# warning.  Examples
 # are checked against their schemas there, so a document cannot show an
 # answer its own schema refuses.
 
@@ -13,13 +14,13 @@ use Test::More;
 use PgTicketOpenApi;
 
 node_tools_ok();
-my $top = top();
+my $tools = tools_dir();
 my @docs = documents();
-ok(@docs, 'docs/openapi/ has documents') or BAIL_OUT('no document');
+ok(@docs, 'nginx-module/openapi/ has documents') or BAIL_OUT('no document');
 
 $ENV{REDOCLY_TELEMETRY} = 'off';
 for my $name (@docs) {
-    my $out = `cd '$top/docs' && '${\ tool('redocly')}' lint --config redocly.yaml --format=json 'openapi/$name.yaml' 2>/dev/null`;
+    my $out = `cd '$tools' && '${\ tool('redocly')}' lint --config redocly.yaml --format=json '${\ document_file($name)}' 2>/dev/null`;
     my $rc = $?;
     my $report = eval { JSON::PP->new->decode($out) } // {};
     my $totals = $report->{totals} // {};
@@ -35,9 +36,9 @@ for my $name (@docs) {
 # the lint configuration itself is valid: a misspelt rule is not silently
 # ignored
 {
-    my $err = `cd '$top/docs' && '${\ tool('redocly')}' lint --config redocly.yaml --format=json 'openapi/$docs[0].yaml' 2>&1 >/dev/null`;
+    my $err = `cd '$tools' && '${\ tool('redocly')}' lint --config redocly.yaml --format=json '${\ document_file($docs[0])}' 2>&1 >/dev/null`;
     unlike($err, qr/is not expected here|Unknown|Invalid/,
-           'docs/redocly.yaml: every rule is known');
+           'tests/openapi/redocly.yaml: every rule is known');
 }
 
 done_testing();

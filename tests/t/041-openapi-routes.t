@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # The documents and the routes agree.  For every API, the route file the
 # shipped configuration includes (nginx-module/conf/api-<api>.conf) and the
-# document (docs/openapi/<api>.yaml) exist together, and:
+# document (nginx-module/openapi/<api>.yaml) exist together, and:
 #
 #   - every pgticket_route (each method of it) is a documented operation,
 #     and every documented operation is a route (a GET route also answers
@@ -27,10 +27,10 @@ my %docs = map { $_ => 1 } documents();
 my %confs = map { $_ => 1 } route_files();
 ok(%confs, 'nginx-module/conf/ has route files');
 for my $name (sort keys %confs) {
-    ok($docs{$name}, "api-$name.conf has a document, docs/openapi/$name.yaml");
+    ok($docs{$name}, "api-$name.conf has a document, openapi/$name.yaml");
 }
 for my $name (sort keys %docs) {
-    ok($confs{$name}, "docs/openapi/$name.yaml has routes,"
+    ok($confs{$name}, "openapi/$name.yaml has routes,"
                       . " nginx-module/conf/api-$name.conf");
 }
 

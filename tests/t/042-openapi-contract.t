@@ -4,7 +4,7 @@
 # the test cluster, and for every document a third-party validator, prism,
 # proxies to it:
 #
-#   prism proxy docs/openapi/<api>.yaml http://127.0.0.1:<port> \
+#   prism proxy nginx-module/openapi/<api>.yaml http://127.0.0.1:<port> \
 #       --errors --validate-request=false
 #
 # Through it go the API's contract requests (tests/openapi/<api>.json: the
@@ -194,7 +194,7 @@ for my $name (documents()) {
     my $unavailable = $spec->{unavailable_status} // 503;
 
     # the API's requests, through prism on the document as it is
-    start_prism("$top/docs/openapi/$name.yaml", "$dir/prism-$name.log");
+    start_prism(document_file($name), "$dir/prism-$name.log");
     for my $req (@{ $spec->{requests} }) {
         if ($req->{sql}) {
             my ($row) = psql(subst($req->{sql}, \%vars));

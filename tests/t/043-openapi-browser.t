@@ -56,8 +56,8 @@ for my $name (documents()) {
     is_deeply([ $r->{status}, $r->{headers}{'content-type'} ],
               [ 200, 'application/yaml; charset=utf-8' ],
               "/openapi/$name.yaml: 200, application/yaml");
-    ok($r->{content} eq slurp("$top/docs/openapi/$name.yaml"),
-       "/openapi/$name.yaml is docs/openapi/$name.yaml");
+    ok($r->{content} eq slurp(document_file($name)),
+       "/openapi/$name.yaml is nginx-module/openapi/$name.yaml");
     my $doc = document($name, "$dir/$name.json");
     push @apis, { name => $name, title => $doc->{info}{title},
                   operations => [ sort map { "$_->{method} $_->{path}" }
