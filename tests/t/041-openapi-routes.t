@@ -7,9 +7,11 @@
 #     and every documented operation is a route (a GET route also answers
 #     HEAD, so a documented HEAD needs a GET route);
 #   - the operation names the route's SQL function in x-pgticket-function;
-#   - the request headers the operation documents (header parameters, and
-#     the headers its security schemes read) are exactly those the route
-#     passes to SQL (headers=), so none is documented but never read;
+#   - the request headers the operation documents (header parameters, the
+#     headers its security schemes read, and Content-Type when it has a
+#     request body: OpenAPI documents that one as the body's media types)
+#     are exactly those the route passes to SQL (headers=), so none is
+#     documented but never read;
 #   - the document is OpenAPI 3.1 and operationIds are unique.
 
 use strict;
@@ -34,10 +36,16 @@ for my $name (sort keys %docs) {
                       . " nginx-module/conf/api-$name.conf");
 }
 
-# the request headers an operation documents, lower-cased
+# the request headers an operation documents, lower-cased.  A route may
+# pass Content-Type only to an operation with a request body (its media
+# types are what OpenAPI documents of Content-Type); passing it is not
+# required, since the module tells the body's format apart by itself.
 sub documented_headers {
-    my ($doc, $o) = @_;
+    my ($doc, $o, $route_headers) = @_;
     my %h;
+    $h{'content-type'} = 1
+        if $o->{op}{requestBody}
+           && grep { $_ eq 'content-type' } @$route_headers;
     for my $p (@{ $o->{item}{parameters} // [] },
                @{ $o->{op}{parameters} // [] }) {
         $h{lc $p->{name}} = 1 if ($p->{in} // '') eq 'header';
@@ -82,7 +90,7 @@ for my $name (sort grep { $confs{$_} } keys %docs) {
             my $fn = $o->{op}{'x-pgticket-function'} // '(none)';
             push @bad_function, "$key: route $r->{function}, document $fn"
                 unless $fn eq $r->{function};
-            my $doc_h = documented_headers($doc, $o);
+            my $doc_h = documented_headers($doc, $o, $r->{headers});
             my $route_h = join ',', sort @{ $r->{headers} };
             push @bad_headers, "$key: route headers=$route_h,"
                                . " document $doc_h"
