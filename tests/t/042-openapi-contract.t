@@ -95,9 +95,14 @@ sub uri {
     return $s;
 }
 
+# name=value&...; an array value repeats its name (fields=a&fields=b)
 sub form_text {
     my ($h) = @_;
-    return join '&', map { uri($_) . '=' . uri($h->{$_}) } sort keys %$h;
+    return join '&', map {
+        my $k = $_;
+        map { uri($k) . '=' . uri($_) }
+            ref $h->{$k} eq 'ARRAY' ? @{ $h->{$k} } : ($h->{$k});
+    } sort keys %$h;
 }
 
 # ${name} in strings, from the values saved so far
