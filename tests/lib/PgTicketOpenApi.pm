@@ -52,7 +52,7 @@ sub document_file {
 # the APIs that have routes: nginx-module/conf/api-<name>.conf
 sub route_files {
     return grep { !%only || $only{$_} }
-        map { /api-(.+)\.conf$/ ? $1 : () }
+        map { basename($_) =~ /^api-(.+)\.conf$/ ? $1 : () }
         sort glob("$top/nginx-module/conf/api-*.conf");
 }
 
