@@ -12,12 +12,18 @@
 # directive, root's nginx hands them to `nobody`, and the workers can no
 # longer buffer a request body to disk).
 #
-#   stack.sh deps                        install missing Debian packages
+#   stack.sh deps                        install missing Debian packages,
+#                                        and tests/openapi/node_modules
+#                                        (npm ci)
 #   stack.sh pg-start    DIR PORT        initdb if needed, start, wait
 #   stack.sh pg-stop     DIR             stop the cluster of DIR (pid file)
 #   stack.sh db-setup    DIR PORT DB     database, extension, login role
 #   stack.sh demo-load   DIR PORT DB     load the demo data (idempotent)
-#   stack.sh nginx-conf  DIR PORT PGPORT DB   write DIR/nginx/nginx.conf
+#   stack.sh nginx-conf  DIR PORT PGPORT DB [NGINXDIR]
+#                                        write DIR/nginx/nginx.conf (or
+#                                        NGINXDIR/nginx.conf) and its files
+#   stack.sh docs-site   DIR             the OpenAPI documents and the
+#                                        reference page, into DIR
 #   stack.sh nginx-start DIR             start nginx on DIR/nginx/nginx.conf;
 #                                        if it runs, apply a changed
 #                                        configuration (reload) or module
@@ -65,13 +71,24 @@ own_dir() {
 deps() {
     local want=(postgresql-15 postgresql-server-dev-15 libjson-c-dev
                 libpq-dev nginx nginx-dev build-essential libssl-dev
-                libpcre2-dev zlib1g-dev curl perl valgrind procps)
+                libpcre2-dev zlib1g-dev curl perl valgrind procps
+                chromium)
     local missing=()
     for p in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
             | grep -q 'install ok installed' || missing+=("$p")
     done
-    [ ${#missing[@]} -eq 0 ] && return 0
+    # Node.js may come from elsewhere than Debian (the machine's own)
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+    node_deps
+}
+
+apt_install() {
+    local missing=("$@")
     if [ "$(id -u)" != 0 ]; then
         echo "pgticket needs: sudo apt-get install -y ${missing[*]}" >&2
         exit 1
@@ -84,6 +101,27 @@ deps() {
     # runs its own, so leave the system ones stopped.
     service postgresql stop >/dev/null 2>&1 || true
     service nginx stop >/dev/null 2>&1 || true
+}
+
+# The OpenAPI tools and swagger-ui-dist, pinned by
+# tests/openapi/package-lock.json: npm ci when tests/openapi/node_modules is
+# missing or was installed from another lockfile.  No install scripts run
+# (none is needed; swagger-ui-dist's would only report the download).
+node_deps() {
+    local tools=$top/tests/openapi
+    local stamp=$tools/node_modules/.pgticket-package-lock.json
+    cmp -s "$stamp" "$tools/package-lock.json" && return 0
+    if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+                  process.exit(a > 20 || (a == 20 && b >= 19) ? 0 : 1)'; then
+        echo "pgticket's OpenAPI tools need Node.js 20.19 or later," \
+             "not $(node --version)" >&2
+        exit 1
+    fi
+    echo "installing tests/openapi/node_modules (npm ci)"
+    (cd "$tools" && SCARF_ANALYTICS=false npm ci --ignore-scripts \
+        --no-audit --no-fund --loglevel=error >/dev/null) \
+        || { echo "npm ci failed in $tools" >&2; exit 1; }
+    cp "$tools/package-lock.json" "$stamp"
 }
 
 pg_start() {
@@ -172,18 +210,52 @@ demo_load() {
 }
 
 nginx_conf() {
-    local dir=$1 port=$2 pgport=$3 db=$4
-    own_dir "$dir/nginx"
+    local dir=$1 port=$2 pgport=$3 db=$4 ndir=${5:-$1/nginx}
+    own_dir "$ndir"
     local user="# user: none, nginx runs as $(id -un) (not root)"
     [ "$(id -u)" = 0 ] && user="user $owner;"
     sed -e "s|@PORT@|$port|g" -e "s|@PGHOST@|$dir|g" \
         -e "s|@PGPORT@|$pgport|g" -e "s|@DB@|$db|g" \
-        -e "s|@MODULE@|$module|g" -e "s|@DIR@|$dir/nginx|g" \
+        -e "s|@MODULE@|$module|g" -e "s|@DIR@|$ndir|g" \
         -e "s|@USER@|$user|g" \
-        "$top/nginx-module/pgticket.conf.in" >"$dir/nginx/nginx.conf"
+        "$top/nginx-module/pgticket.conf.in" >"$ndir/nginx.conf"
     # each API's locations, included by nginx.conf
-    own_dir "$dir/nginx/pgticket"
-    cp "$top"/nginx-module/conf/*.conf "$dir/nginx/pgticket/"
+    own_dir "$ndir/pgticket"
+    cp "$top"/nginx-module/conf/*.conf "$ndir/pgticket/"
+    docs_site "$ndir/openapi-site"
+}
+
+# The static files conf/openapi.conf serves: openapi/<api>.yaml (from
+# nginx-module/openapi/), and under docs/ the reference page
+# (nginx-module/openapi/reference/) with swagger-ui-dist's files and
+# apis.json, the list of documents it offers (by title).
+docs_site() {
+    local out=$1 src=$top/nginx-module/openapi f title sep=
+    local dist=$top/tests/openapi/node_modules/swagger-ui-dist
+    if [ ! -f "$dist/swagger-ui-bundle.js" ]; then
+        echo "$dist is missing: run tests/stack.sh deps" >&2
+        exit 1
+    fi
+    rm -rf "$out"
+    own_dir "$out"
+    mkdir -p "$out/openapi" "$out/docs"
+    cp "$src"/*.yaml "$out/openapi/"
+    cp "$src"/reference/* "$out/docs/"
+    cp "$dist/swagger-ui-bundle.js" "$dist/swagger-ui-standalone-preset.js" \
+       "$dist/swagger-ui.css" "$dist/favicon-32x32.png" \
+       "$dist/favicon-16x16.png" "$out/docs/"
+    for f in "$src"/*.yaml; do
+        title=$(sed -n "s/^  title: *[\"']\{0,1\}\([^\"']*\).*/\1/p" "$f")
+        printf '%s\t%s\n' "${title:-$(basename "$f")}" "$(basename "$f")"
+    done | sort | {
+        printf '['
+        while IFS=$'\t' read -r title f; do
+            printf '%s\n{"name":"%s","url":"../openapi/%s"}' \
+                "$sep" "$title" "$f"
+            sep=,
+        done
+        printf ']\n'
+    } >"$out/docs/apis.json"
 }
 
 # The pid of the nginx master of DIR, if it runs.
@@ -342,6 +414,7 @@ case "$cmd" in
     db-setup)    db_setup "$@" ;;
     demo-load)   demo_load "$@" ;;
     nginx-conf)  nginx_conf "$@" ;;
+    docs-site)   docs_site "$@" ;;
     nginx-start) nginx_start "$@" ;;
     nginx-stop)  nginx_stop "$@" ;;
     stop)        stop_all "$@" ;;
