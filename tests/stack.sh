@@ -55,7 +55,7 @@ own_dir() {
 deps() {
     local want=(postgresql-15 postgresql-server-dev-15 libjson-c-dev
                 libpq-dev nginx nginx-dev build-essential libssl-dev
-                libpcre2-dev zlib1g-dev curl perl valgrind)
+                libpcre2-dev zlib1g-dev curl perl valgrind strace)
     local missing=()
     for p in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
