@@ -43,14 +43,15 @@
 #define NGX_HTTP_PGTICKET_PQ_MSG_LEN     512
 
 
+/* a cancel request, run by a thread; the task belongs to its pq for good */
 struct ngx_http_pgticket_cancel_s {
-    ngx_thread_task_t   *task;
+    ngx_thread_task_t       *task;
     ngx_http_pgticket_pq_t  *pq;
-    PGcancel            *cancel;
-    ngx_log_t           *log;
-    ngx_uint_t           busy;
-    int                  ok;
-    char                 err[256];
+    PGcancel                *cancel;
+    ngx_log_t               *log;
+    ngx_uint_t               busy;
+    int                      ok;
+    char                     err[256];
 };
 
 

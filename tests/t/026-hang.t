@@ -51,6 +51,9 @@ for my $round (1 .. 3) {
     my $start = time;
     my @res = parallel(('/api/echo') x 8);
     my @fast = grep { $_->{status} == 503 && $_->{time} < 1 } @res;
+    my @times = sort { $a <=> $b } map { $_->{time} } @res;
+    diag(sprintf('round %d: answered in %s s', $round,
+                 join(' ', map { sprintf '%.3f', $_ } @times)));
     cmp_ok(scalar @fast, '>=', 7,
            "round $round: the unavailable answer at once for 7 of 8 or more");
     is(scalar(grep { $_->{status} == 503 } @res), 8,
