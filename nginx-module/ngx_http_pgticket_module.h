@@ -50,9 +50,8 @@ typedef struct ngx_http_pgticket_cancel_s  ngx_http_pgticket_cancel_t;
 
 /*
  * the one way a connection reports back: the event, and for
- * NGX_HTTP_PGTICKET_PQ_RESULT the result, which the handler then owns (NULL
- * when the query was forgotten before it could run).  After DOWN and LOST
- * the connection is closed already.
+ * NGX_HTTP_PGTICKET_PQ_RESULT the result, which the handler then owns.
+ * After DOWN and LOST the connection is closed already.
  */
 typedef void (*ngx_http_pgticket_pq_handler_pt)(ngx_http_pgticket_pq_t *pq,
     ngx_uint_t event, PGresult *res);
@@ -131,13 +130,12 @@ struct ngx_http_pgticket_pq_s {
     ngx_uint_t                       phase;
     ngx_uint_t                       step;       /* of the setup */
     ngx_uint_t                       stmt;       /* of the query running */
-    const char                      *param;      /* NULL: forgotten */
+    const char                      *param;      /* the request document */
     PGresult                        *result;     /* first of the query */
     ngx_http_pgticket_cancel_t      *cancel;
     ngx_uint_t                       down_level; /* logs a failed connect */
     ngx_http_pgticket_pq_handler_pt  handler;
     void                            *data;
-    unsigned                         replanned:1;
 };
 
 
@@ -158,9 +156,8 @@ struct ngx_http_pgticket_slot_s {
     ngx_http_pgticket_pool_t     *pool;
     ngx_http_pgticket_pq_t        pq;
     ngx_log_t                     log;
-    ngx_event_t                   timer;       /* cancel, drain */
+    ngx_event_t                   timer;       /* cancel, drain, cool */
     ngx_http_pgticket_state_e     state;
-    ngx_msec_t                    deadline;    /* of cancelling, draining */
     ngx_http_pgticket_ctx_t      *ctx;         /* request being served */
 };
 
@@ -199,6 +196,7 @@ struct ngx_http_pgticket_ctx_s {
     off_t                         received;    /* request body bytes */
     unsigned                      queued:1;
     unsigned                      retried:1;   /* after 40001, 40P01 */
+    unsigned                      refreshed:1; /* after 0A000, 42804 */
     unsigned                      too_large:1; /* over pgticket_body_limit */
 };
 
@@ -237,7 +235,6 @@ ngx_int_t ngx_http_pgticket_pq_init(ngx_http_pgticket_pq_t *pq,
 ngx_int_t ngx_http_pgticket_pq_connect(ngx_http_pgticket_pq_t *pq);
 ngx_int_t ngx_http_pgticket_pq_send(ngx_http_pgticket_pq_t *pq,
     ngx_uint_t stmt, const char *param);
-void ngx_http_pgticket_pq_forget(ngx_http_pgticket_pq_t *pq);
 ngx_uint_t ngx_http_pgticket_pq_idle(ngx_http_pgticket_pq_t *pq);
 ngx_int_t ngx_http_pgticket_pq_cancel(ngx_http_pgticket_pq_t *pq);
 void ngx_http_pgticket_pq_set_log(ngx_http_pgticket_pq_t *pq,

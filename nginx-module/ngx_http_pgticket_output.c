@@ -47,7 +47,7 @@ static ngx_int_t ngx_http_pgticket_send_body(ngx_http_request_t *r,
  * still there when run again, a read-only server, connection, resource or
  * operator trouble) is the unavailable answer; a missing privilege is the
  * server's misconfiguration, 500 and logged as an error, like anything
- * else.
+ * else (22P07, a row type changed under a session, is not a bad value).
  */
 
 static ngx_http_pgticket_sqlstate_t  ngx_http_pgticket_sqlstates[] = {
@@ -58,6 +58,8 @@ static ngx_http_pgticket_sqlstate_t  ngx_http_pgticket_sqlstates[] = {
     { "40001", 0, NULL, NGX_LOG_WARN },
     { "40P01", 0, NULL, NGX_LOG_WARN },
     { "25006", 0, NULL, NGX_LOG_WARN },
+    { "22P07", NGX_HTTP_INTERNAL_SERVER_ERROR, "Internal error",
+      NGX_LOG_ERR },
     { "22", NGX_HTTP_BAD_REQUEST, "Bad request", NGX_LOG_INFO },
     { "23", NGX_HTTP_CONFLICT, "Conflict", NGX_LOG_INFO },
     { "08", 0, NULL, NGX_LOG_WARN },

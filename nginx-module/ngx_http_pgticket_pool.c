@@ -13,10 +13,14 @@
  * while its statement runs is not answered until PostgreSQL has ended the
  * statement: a cancel request is sent (and sent again while the statement
  * runs on), and the client gets whatever the statement's end was, its real
- * answer if it finished anyway.  Only when PostgreSQL does not end it at
- * all within another "timeout" is the connection closed and the outcome
- * unknown (logged).  A serialization failure or deadlock (40001, 40P01)
- * rolled the statement back, so it is run once more.
+ * answer if it finished anyway.  A statement that failed was rolled back,
+ * so two kinds of failure are run once more: a serialization failure or
+ * deadlock (40001, 40P01), and the signs of a session whose cached plans
+ * and function definitions went stale when a function or type changed
+ * under it (0A000 "cached plan must not change result type", 42804 "ROW()
+ * column has type integer instead of type bigint", 22P07 "row type of
+ * datum tuple was altered after the datum's creation"), which run again
+ * on a new connection.
  *
  * While the database is unreachable (a connection attempt failed and no
  * connection is open), one attempt is made at a time, by a timer with a
@@ -51,10 +55,19 @@ static void ngx_http_pgticket_reject(ngx_http_pgticket_ctx_t *ctx,
 static void ngx_http_pgticket_request_timeout(ngx_event_t *ev);
 static void ngx_http_pgticket_slot_timeout(ngx_event_t *ev);
 static void ngx_http_pgticket_slot_close(ngx_http_pgticket_slot_t *slot);
-static ngx_int_t ngx_http_pgticket_cancel(ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_cancel(ngx_http_pgticket_slot_t *slot);
 static void ngx_http_pgticket_ctx_cleanup(void *data);
 static size_t ngx_http_pgticket_result_size(PGresult *res);
-static ngx_uint_t ngx_http_pgticket_retryable(PGresult *res);
+static ngx_uint_t ngx_http_pgticket_sqlstate(PGresult *res,
+    char **states);
+static void ngx_http_pgticket_refresh(ngx_http_pgticket_slot_t *slot);
+
+
+/* a session's caches went stale: the request runs again on a new one */
+static char  *ngx_http_pgticket_stale[] = { "0A000", "42804", "22P07", NULL };
+
+/* the transaction was rolled back: the request runs again */
+static char  *ngx_http_pgticket_retry[] = { "40001", "40P01", NULL };
 
 
 static char  *ngx_http_pgticket_states[] = {
@@ -438,6 +451,21 @@ ngx_http_pgticket_pool_event(ngx_http_pgticket_pq_t *pq, ngx_uint_t event,
             }
         }
 
+        if (slot->ctx) {
+            /* a new connection for a request to run again on */
+
+            slot->state = NGX_HTTP_PGTICKET_BUSY;
+
+            if (ngx_http_pgticket_send(slot) != NGX_OK) {
+                ctx = ngx_http_pgticket_detach(slot);
+                ngx_http_pgticket_slot_free(slot);
+                ngx_http_pgticket_reject(ctx,
+                                         NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+            }
+
+            break;
+        }
+
         ngx_http_pgticket_slot_idle(slot);
         break;
 
@@ -447,8 +475,14 @@ ngx_http_pgticket_pool_event(ngx_http_pgticket_pq_t *pq, ngx_uint_t event,
 
     case NGX_HTTP_PGTICKET_PQ_DOWN:
         pool->nconnecting--;
+        ctx = ngx_http_pgticket_detach(slot);
         ngx_http_pgticket_slot_free(slot);
         ngx_http_pgticket_pool_down(pool);
+
+        if (ctx) {
+            ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+        }
+
         break;
 
     default: /* NGX_HTTP_PGTICKET_PQ_LOST */
@@ -489,8 +523,23 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
 
     pool = slot->pool;
 
-    if (slot->state == NGX_HTTP_PGTICKET_BUSY && res
-        && !slot->ctx->retried && ngx_http_pgticket_retryable(res))
+    if (slot->state == NGX_HTTP_PGTICKET_BUSY && !slot->ctx->refreshed
+        && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_stale))
+    {
+        ngx_log_error(NGX_LOG_NOTICE, slot->pq.log, 0,
+                      "pgticket: SQLSTATE %s, a function or type may have "
+                      "changed under the connection: running the request "
+                      "again on a new one",
+                      PQresultErrorField(res, PG_DIAG_SQLSTATE));
+
+        PQclear(res);
+        slot->ctx->refreshed = 1;
+        ngx_http_pgticket_refresh(slot);
+        return;
+    }
+
+    if (slot->state == NGX_HTTP_PGTICKET_BUSY && !slot->ctx->retried
+        && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_retry))
     {
         /* rolled back by a serialization failure or a deadlock: again */
 
@@ -517,7 +566,7 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
      * the connection: close it, so that the worker's memory comes back
      */
 
-    size = res ? ngx_http_pgticket_result_size(res) : 0;
+    size = ngx_http_pgticket_result_size(res);
 
     if (size > pool->pmcf->large_result) {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
@@ -544,24 +593,42 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
 
     if (ctx == NULL) {
         /* the request went away: the result is drained */
-        if (res) {
-            PQclear(res);
-        }
-
+        PQclear(res);
         return;
     }
 
     r = ctx->request;
 
-    if (res == NULL) {
-        ngx_http_pgticket_answer(r, ngx_http_pgticket_send_error(r,
-                                            NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                            "Internal error"));
+    rc = ngx_http_pgticket_send_result(r, ctx, res);
+    ngx_http_pgticket_answer(r, rc);
+}
+
+
+/* the slot's connection is replaced, its request stays with it */
+
+static void
+ngx_http_pgticket_refresh(ngx_http_pgticket_slot_t *slot)
+{
+    ngx_http_pgticket_ctx_t   *ctx;
+    ngx_http_pgticket_pool_t  *pool;
+
+    pool = slot->pool;
+
+    ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
+    ngx_http_pgticket_pq_close(&slot->pq);
+
+    slot->pq.down_level = NGX_LOG_ERR;
+
+    if (ngx_http_pgticket_pq_connect(&slot->pq) != NGX_OK) {
+        ctx = ngx_http_pgticket_detach(slot);
+        ngx_http_pgticket_slot_free(slot);
+        ngx_http_pgticket_pool_down(pool);
+        ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
         return;
     }
 
-    rc = ngx_http_pgticket_send_result(r, ctx, res);
-    ngx_http_pgticket_answer(r, rc);
+    slot->state = NGX_HTTP_PGTICKET_CONNECTING;
+    pool->nconnecting++;
 }
 
 
@@ -694,8 +761,14 @@ ngx_http_pgticket_request_timeout(ngx_event_t *ev)
     r = ctx->request;
     slot = ctx->slot;
 
+    if (slot && slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
+        /* to be run again on a new connection: what ran was rolled back */
+        ngx_http_pgticket_detach(slot);
+        slot = NULL;
+    }
+
     if (slot == NULL) {
-        /* never sent: nothing was done */
+        /* never sent, or rolled back: nothing was done */
 
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "pgticket: request timed out waiting for a "
@@ -722,42 +795,31 @@ ngx_http_pgticket_request_timeout(ngx_event_t *ev)
                   "cancelling its statement");
 
     slot->state = NGX_HTTP_PGTICKET_CANCELLING;
-    slot->deadline = ngx_current_msec + ctx->pool->pmcf->timeout;
 
-    if (ngx_http_pgticket_cancel(slot) != NGX_OK) {
-        ngx_http_pgticket_slot_close(slot);
-    }
+    ngx_http_pgticket_cancel(slot);
 }
 
 
-/* sends the cancel request, and arms the slot's timer to see it done */
+/*
+ * Sends the cancel request, and again every NGX_HTTP_PGTICKET_CANCEL_RETRY
+ * while the statement runs on (a cancel that arrives between two commands
+ * is lost).  The request is answered when the statement ends, however long
+ * that takes: a server that is stopped may still commit it when it runs
+ * again, so no answer could be true before.  The connection failing ends
+ * the wait too, and a client may go away.
+ */
 
-static ngx_int_t
+static void
 ngx_http_pgticket_cancel(ngx_http_pgticket_slot_t *slot)
 {
-    ngx_int_t   rc;
-    ngx_msec_t  left;
-
-    left = slot->deadline - ngx_current_msec;
-
-    if ((ngx_msec_int_t) left <= 0) {
-        return NGX_DECLINED;
-    }
-
-    rc = ngx_http_pgticket_pq_cancel(&slot->pq);
-
-    if (rc == NGX_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, &slot->log, 0,
-                      "pgticket: could not post a cancel request");
-        return NGX_ERROR;
-    }
-
     /* NGX_BUSY: the last one is still on its way */
 
-    ngx_add_timer(&slot->timer,
-                  ngx_min(left, NGX_HTTP_PGTICKET_CANCEL_RETRY));
+    if (ngx_http_pgticket_pq_cancel(&slot->pq) == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_WARN, &slot->log, 0,
+                      "pgticket: could not post a cancel request");
+    }
 
-    return NGX_OK;
+    ngx_add_timer(&slot->timer, NGX_HTTP_PGTICKET_CANCEL_RETRY);
 }
 
 
@@ -768,22 +830,16 @@ ngx_http_pgticket_slot_timeout(ngx_event_t *ev)
 
     slot = ev->data;
 
-    if (slot->state == NGX_HTTP_PGTICKET_CANCELLING
-        && ngx_http_pgticket_cancel(slot) == NGX_OK)
-    {
+    if (slot->state == NGX_HTTP_PGTICKET_CANCELLING) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
                        "pgticket slot %p: statement runs on, cancel again",
                        slot);
+
+        ngx_http_pgticket_cancel(slot);
         return;
     }
 
-    if (slot->state == NGX_HTTP_PGTICKET_CANCELLING) {
-        ngx_log_error(NGX_LOG_ERR, slot->pq.log, 0,
-                      "pgticket: PostgreSQL did not end a cancelled "
-                      "statement in time, closing its connection: "
-                      "the statement's outcome is unknown");
-
-    } else if (slot->state == NGX_HTTP_PGTICKET_COOLING) {
+    if (slot->state == NGX_HTTP_PGTICKET_COOLING) {
         ngx_log_error(NGX_LOG_WARN, &slot->log, 0,
                       "pgticket: a cancel request was not through in "
                       "time, closing its connection");
@@ -798,23 +854,18 @@ ngx_http_pgticket_slot_timeout(ngx_event_t *ev)
 }
 
 
-/* gives up a slot's connection; its request gets the timeout answer */
+/* gives up a slot's connection, which serves no request */
 
 static void
 ngx_http_pgticket_slot_close(ngx_http_pgticket_slot_t *slot)
 {
-    ngx_http_pgticket_ctx_t   *ctx;
     ngx_http_pgticket_pool_t  *pool;
 
     pool = slot->pool;
 
-    ctx = ngx_http_pgticket_detach(slot);
+    ngx_http_pgticket_detach(slot);
     ngx_http_pgticket_pq_close(&slot->pq);
     ngx_http_pgticket_slot_free(slot);
-
-    if (ctx) {
-        ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_TIMEOUT);
-    }
 
     ngx_http_pgticket_pool_dispatch(pool);
 }
@@ -825,7 +876,6 @@ ngx_http_pgticket_ctx_cleanup(void *data)
 {
     ngx_http_pgticket_ctx_t *ctx = data;
 
-    ngx_msec_t                 left;
     ngx_http_pgticket_slot_t  *slot;
 
     if (ctx->timer.timer_set) {
@@ -840,7 +890,11 @@ ngx_http_pgticket_ctx_cleanup(void *data)
 
     slot = ctx->slot;
 
-    if (slot) {
+    if (slot && slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
+        /* the new connection will be idle once it is set up */
+        ngx_http_pgticket_detach(slot);
+
+    } else if (slot) {
         /*
          * the result will be read and dropped before the slot is reused;
          * a server that never answers (statement_timeout cannot help when
@@ -850,17 +904,10 @@ ngx_http_pgticket_ctx_cleanup(void *data)
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
                        "pgticket slot %p: request gone, draining", slot);
 
-        if (slot->state == NGX_HTTP_PGTICKET_BUSY) {
-            slot->deadline = ngx_current_msec + ctx->pool->pmcf->timeout;
-        }
-
         ngx_http_pgticket_detach(slot);
-        ngx_http_pgticket_pq_forget(&slot->pq);
 
         slot->state = NGX_HTTP_PGTICKET_DRAINING;
-
-        left = slot->deadline - ngx_current_msec;
-        ngx_add_timer(&slot->timer, (ngx_msec_int_t) left > 0 ? left : 1);
+        ngx_add_timer(&slot->timer, ctx->pool->pmcf->timeout);
     }
 
     if (ctx->result) {
@@ -890,8 +937,10 @@ ngx_http_pgticket_result_size(PGresult *res)
 }
 
 
+/* whether a result is an error with one of the SQLSTATEs */
+
 static ngx_uint_t
-ngx_http_pgticket_retryable(PGresult *res)
+ngx_http_pgticket_sqlstate(PGresult *res, char **states)
 {
     char  *state;
 
@@ -901,6 +950,15 @@ ngx_http_pgticket_retryable(PGresult *res)
 
     state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
-    return state != NULL && (ngx_strcmp(state, "40001") == 0
-                             || ngx_strcmp(state, "40P01") == 0);
+    if (state == NULL) {
+        return 0;
+    }
+
+    for ( /* void */ ; *states; states++) {
+        if (ngx_strcmp(state, *states) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }

@@ -15,10 +15,7 @@
  * READY when it is set up (or, after a query's RESULT, once it may run
  * another: not before a cancel request sent for the query is through, or
  * the cancel could hit the next query), RESULT when a query ended, DOWN
- * when it could not connect, LOST when an open connection failed.  A
- * query whose prepared statement went stale ("cached plan must not change
- * result type", 0A000: the function's result type changed under it) is
- * prepared again and run once more before its result is reported.
+ * when it could not connect, LOST when an open connection failed.
  *
  * The socket is watched with level-triggered events: libpq decides how
  * much it reads, so an edge could be lost with edge-triggered ones.  While
@@ -36,9 +33,7 @@
 #define NGX_HTTP_PGTICKET_PQ_SETUP       2
 #define NGX_HTTP_PGTICKET_PQ_IDLE        3
 #define NGX_HTTP_PGTICKET_PQ_QUERY       4
-#define NGX_HTTP_PGTICKET_PQ_DEALLOCATE  5
-#define NGX_HTTP_PGTICKET_PQ_PREPARE     6
-#define NGX_HTTP_PGTICKET_PQ_COOLING     7
+#define NGX_HTTP_PGTICKET_PQ_COOLING     5
 
 #define NGX_HTTP_PGTICKET_PQ_MSG_LEN     512
 
@@ -68,7 +63,6 @@ static ngx_uint_t ngx_http_pgticket_pq_next_step(ngx_http_pgticket_pq_t *pq);
 static ngx_int_t ngx_http_pgticket_pq_setup_result(ngx_http_pgticket_pq_t *pq,
     PGresult *res);
 static ngx_int_t ngx_http_pgticket_pq_execute(ngx_http_pgticket_pq_t *pq);
-static ngx_int_t ngx_http_pgticket_pq_replan(ngx_http_pgticket_pq_t *pq);
 static ngx_int_t ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq);
 static void ngx_http_pgticket_pq_read(ngx_http_pgticket_pq_t *pq);
 static void ngx_http_pgticket_pq_timeout(ngx_event_t *ev);
@@ -77,15 +71,12 @@ static void ngx_http_pgticket_pq_fail(ngx_http_pgticket_pq_t *pq,
 static void ngx_http_pgticket_pq_notice(void *arg, const char *message);
 static void ngx_http_pgticket_pq_log(ngx_uint_t level, ngx_log_t *log,
     char *what, const char *msg);
-static ngx_uint_t ngx_http_pgticket_pq_sqlstate(PGresult *res,
-    char *sqlstate);
 static void ngx_http_pgticket_pq_cancel_thread(void *data, ngx_log_t *log);
 static void ngx_http_pgticket_pq_cancel_done(ngx_event_t *ev);
 
 
 static char  *ngx_http_pgticket_pq_phases[] = {
     "closed", "connecting", "setting up", "idle", "running a query",
-    "deallocating a stale statement", "preparing a statement again",
     "waiting for its cancel request to be sent"
 };
 
@@ -579,7 +570,6 @@ ngx_http_pgticket_pq_send(ngx_http_pgticket_pq_t *pq, ngx_uint_t stmt,
 {
     pq->stmt = stmt;
     pq->param = param;
-    pq->replanned = 0;
 
     if (ngx_http_pgticket_pq_execute(pq) != NGX_OK) {
         ngx_http_pgticket_pq_close(pq);
@@ -587,15 +577,6 @@ ngx_http_pgticket_pq_send(ngx_http_pgticket_pq_t *pq, ngx_uint_t stmt,
     }
 
     return NGX_OK;
-}
-
-
-/* the query's result will be reported, but it is not run again */
-
-void
-ngx_http_pgticket_pq_forget(ngx_http_pgticket_pq_t *pq)
-{
-    pq->param = NULL;
 }
 
 
@@ -621,10 +602,9 @@ ngx_http_pgticket_pq_execute(ngx_http_pgticket_pq_t *pq)
     name = (pq->stmt % 2) ? &func->head_name : &func->name;
     sql = (pq->stmt % 2) ? &func->head_sql : &func->sql;
 
-    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, pq->log, 0,
-                   "pgticket pq %p: running \"%V\"%s%s", pq, name,
-                   pq->prepared[pq->stmt] ? "" : " unprepared",
-                   pq->replanned ? " again" : "");
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, pq->log, 0,
+                   "pgticket pq %p: running \"%V\"%s", pq, name,
+                   pq->prepared[pq->stmt] ? "" : " unprepared");
 
     pq->log->action = "sending query to PostgreSQL";
     pq->phase = NGX_HTTP_PGTICKET_PQ_QUERY;
@@ -651,60 +631,6 @@ ngx_http_pgticket_pq_execute(ngx_http_pgticket_pq_t *pq)
     pq->log->action = "reading result from PostgreSQL";
 
     return NGX_OK;
-}
-
-
-/*
- * The prepared statement of the query went stale: DEALLOCATE it, prepare
- * it again, run the query again.  The error came before the statement
- * ran, so nothing it would have done was done.
- */
-
-static ngx_int_t
-ngx_http_pgticket_pq_replan(ngx_http_pgticket_pq_t *pq)
-{
-    int                        ok;
-    u_char                     sql[160], *p;
-    ngx_str_t                 *name;
-    ngx_http_pgticket_func_t  *func;
-
-    func = pq->conf->funcs.elts;
-    func = &func[pq->stmt / 2];
-    name = (pq->stmt % 2) ? &func->head_name : &func->name;
-
-    if (pq->phase == NGX_HTTP_PGTICKET_PQ_QUERY) {
-        ngx_log_error(NGX_LOG_NOTICE, pq->log, 0,
-                      "pgticket: the result type behind \"%V\" changed, "
-                      "preparing it again", name);
-
-        /* a name is schema.fn[/head]: identifiers, no quote in it */
-
-        p = ngx_snprintf(sql, sizeof(sql) - 1, "DEALLOCATE \"%V\"", name);
-        *p = '\0';
-
-        pq->replanned = 1;
-        pq->prepared[pq->stmt] = 0;
-        pq->phase = NGX_HTTP_PGTICKET_PQ_DEALLOCATE;
-
-        ok = PQsendQuery(pq->conn, (const char *) sql);
-
-    } else {
-        pq->phase = NGX_HTTP_PGTICKET_PQ_PREPARE;
-
-        ok = PQsendPrepare(pq->conn, (const char *) name->data,
-                           (const char *) ((pq->stmt % 2) ? func->head_sql.data
-                                                          : func->sql.data),
-                           1, NULL);
-    }
-
-    if (!ok) {
-        ngx_http_pgticket_pq_log(NGX_LOG_ERR, pq->log,
-                                 "could not prepare a statement again",
-                                 PQerrorMessage(pq->conn));
-        return NGX_ERROR;
-    }
-
-    return ngx_http_pgticket_pq_flush(pq);
 }
 
 
@@ -848,12 +774,7 @@ ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq)
 {
     PGresult  *res;
 
-    res = pq->result;
-    pq->result = NULL;
-
-    switch (pq->phase) {
-
-    case NGX_HTTP_PGTICKET_PQ_SETUP:
+    if (pq->phase == NGX_HTTP_PGTICKET_PQ_SETUP) {
         if (ngx_http_pgticket_pq_next_step(pq)) {
             return ngx_http_pgticket_pq_setup(pq) == NGX_OK ? NGX_AGAIN
                                                              : NGX_ERROR;
@@ -869,53 +790,18 @@ ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq)
 
         pq->handler(pq, NGX_HTTP_PGTICKET_PQ_READY, NULL);
         return NGX_DONE;
-
-    case NGX_HTTP_PGTICKET_PQ_DEALLOCATE:
-        if (res) {
-            PQclear(res);
-        }
-
-        return ngx_http_pgticket_pq_replan(pq) == NGX_OK ? NGX_AGAIN
-                                                          : NGX_ERROR;
-
-    case NGX_HTTP_PGTICKET_PQ_PREPARE:
-        if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
-            pq->prepared[pq->stmt] = 1;
-        }
-
-        if (res) {
-            PQclear(res);
-        }
-
-        if (pq->param == NULL) {
-            break;
-        }
-
-        return ngx_http_pgticket_pq_execute(pq) == NGX_OK ? NGX_AGAIN
-                                                           : NGX_ERROR;
-
-    default: /* NGX_HTTP_PGTICKET_PQ_QUERY */
-
-        if (res == NULL) {
-            ngx_log_error(NGX_LOG_ERR, pq->log, 0,
-                          "pgticket: no result from PostgreSQL");
-            return NGX_ERROR;
-        }
-
-        if (pq->prepared[pq->stmt] && !pq->replanned
-            && ngx_http_pgticket_pq_sqlstate(res, "0A000"))
-        {
-            PQclear(res);
-            return ngx_http_pgticket_pq_replan(pq) == NGX_OK ? NGX_AGAIN
-                                                              : NGX_ERROR;
-        }
-
-        pq->result = res;
-        break;
     }
+
+    /* NGX_HTTP_PGTICKET_PQ_QUERY */
 
     res = pq->result;
     pq->result = NULL;
+
+    if (res == NULL) {
+        ngx_log_error(NGX_LOG_ERR, pq->log, 0,
+                      "pgticket: no result from PostgreSQL");
+        return NGX_ERROR;
+    }
 
     pq->phase = pq->cancel->busy ? NGX_HTTP_PGTICKET_PQ_COOLING
                                  : NGX_HTTP_PGTICKET_PQ_IDLE;
@@ -924,26 +810,11 @@ ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq)
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pq->log, 0,
                    "pgticket pq %p: query ended: %s", pq,
-                   res ? PQresStatus(PQresultStatus(res)) : "forgotten");
+                   PQresStatus(PQresultStatus(res)));
 
     pq->handler(pq, NGX_HTTP_PGTICKET_PQ_RESULT, res);
 
     return NGX_DONE;
-}
-
-
-static ngx_uint_t
-ngx_http_pgticket_pq_sqlstate(PGresult *res, char *sqlstate)
-{
-    char  *state;
-
-    if (PQresultStatus(res) != PGRES_FATAL_ERROR) {
-        return 0;
-    }
-
-    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-    return state != NULL && ngx_strcmp(state, sqlstate) == 0;
 }
 
 
