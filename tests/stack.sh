@@ -71,7 +71,7 @@ own_dir() {
 deps() {
     local want=(postgresql-15 postgresql-server-dev-15 libjson-c-dev
                 libpq-dev nginx nginx-dev build-essential libssl-dev
-                libpcre2-dev zlib1g-dev curl perl valgrind procps
+                libpcre2-dev zlib1g-dev curl perl valgrind procps strace
                 chromium)
     local missing=()
     for p in "${want[@]}"; do
