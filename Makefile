@@ -4,12 +4,15 @@
 #   make run     install what is missing, build, start PostgreSQL and nginx,
 #                load the demo data
 #   make test    everything, on ports of its own; ends with "N passed, M failed"
+#                (T="tests/t/NNN-x.t ...": only those HTTP tests)
 #   make stop    stop what `make run` started
 #   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
 #   make bench   throughput of the REST API beside pgbench on the same SQL
 #   make fuzz    libFuzzer over the token verification (FUZZ_TIME=60 seconds)
 #   make test-asan  the HTTP tests against the module built with ASan+UBSan
+#   make stress  each fault (database down, killed backend, lock, reload,
+#                pool exhausted) under load, with figures; never fails
 
 MODULE_big = pgticket
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/src/*.c))
@@ -28,8 +31,11 @@ EXT_VERSION = 1.1
 INSTALL_PARTS = $(sort $(wildcard extension/install/*.sql))
 UPDATE_1_1 = \
 	extension/update/1.0--1.1.sql \
+	extension/install/15_shipped_config.sql \
 	extension/install/40_request.sql \
 	extension/install/45_token.sql \
+	extension/install/50_api_helpdesk.sql \
+	extension/install/52_ticket_list_indexes.sql \
 	extension/install/60_api_resume.sql \
 	extension/install/61_api_crm.sql \
 	extension/install/62_api_queue.sql \
@@ -73,7 +79,7 @@ PGPORT_DEMO = $(or $(PGPORT),54329)
 HTTP_PORT = $(or $(PORT),8080)
 
 .PHONY: deps build-all nginx-module run stop clean-run psql test bench \
-	check-style fuzz test-asan
+	stress check-style fuzz test-asan
 
 deps:
 	@tests/stack.sh deps
@@ -96,8 +102,7 @@ run: build-all
 	@echo "pgticket is up: http://127.0.0.1:$(HTTP_PORT)  (make psql, make stop)"
 
 stop:
-	@tests/stack.sh nginx-stop $(RUN_DIR)
-	@tests/stack.sh pg-stop $(RUN_DIR)
+	@tests/stack.sh stop $(RUN_DIR)
 
 # the demo cluster and its data go; the next `make run` starts afresh
 clean-run: stop
@@ -107,11 +112,16 @@ psql:
 	@tests/stack.sh as-owner psql -X -h $(RUN_DIR) -p $(PGPORT_DEMO) \
 		-U postgres -d pgticket $(if $(SQL),-c "$(SQL)")
 
+# T="tests/t/010-helpdesk.t ...": only those HTTP tests
 test: build-all
-	@tests/run-tests.sh
+	@tests/run-tests.sh $(T)
 
 bench: build-all
 	@tests/bench.sh
+
+# each fault under load, with figures; reports, never fails (not in make test)
+stress: build-all
+	@tests/stress.pl
 
 fuzz: deps
 	@tests/fuzz/run.sh

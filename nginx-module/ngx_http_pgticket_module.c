@@ -22,8 +22,12 @@ static char *ngx_http_pgticket_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_pgticket_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_pgticket_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static char *ngx_http_pgticket_database(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_pgticket_body_limit_check(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_pgticket_error_page(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_pgticket_unavailable(ngx_conf_t *cf,
@@ -34,13 +38,28 @@ static ngx_int_t ngx_http_pgticket_init_process(ngx_cycle_t *cycle);
 static void ngx_http_pgticket_exit_process(ngx_cycle_t *cycle);
 
 
+/*
+ * pgticket_body_limit feeds json-c and libpq, whose lengths are int: a
+ * body of 256m, even turned into JSON escapes, stays within them (and a
+ * request document cannot be a larger jsonb value anyway)
+ */
+#define NGX_HTTP_PGTICKET_BODY_LIMIT_MAX  (256 * 1024 * 1024)
+
+/* statement_timeout (1.5 times it) and lock_timeout are int milliseconds */
+#define NGX_HTTP_PGTICKET_TIMEOUT_MAX     (24 * 60 * 60 * 1000)
+
+
+static ngx_conf_post_t  ngx_http_pgticket_body_limit_post =
+    { ngx_http_pgticket_body_limit_check };
+
+
 static ngx_command_t  ngx_http_pgticket_commands[] = {
 
     { ngx_string("pgticket_database"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      ngx_http_pgticket_database,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_pgticket_main_conf_t, conninfo),
+      0,
       NULL },
 
     { ngx_string("pgticket_pool"),
@@ -77,7 +96,7 @@ static ngx_command_t  ngx_http_pgticket_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_pgticket_loc_conf_t, body_limit),
-      NULL },
+      &ngx_http_pgticket_body_limit_post },
 
     { ngx_string("pgticket_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -399,12 +418,16 @@ ngx_http_pgticket_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     pmcf->conninfo = { 0, NULL };
+     *     pmcf->keywords = NULL;
+     *     pmcf->values = NULL;
+     *     pmcf->thread_pool = NULL;
      *     pmcf->pool = NULL;
      */
 
     pmcf->pool_max = NGX_CONF_UNSET_UINT;
     pmcf->queue_max = NGX_CONF_UNSET_UINT;
     pmcf->timeout = NGX_CONF_UNSET_MSEC;
+    pmcf->large_result = NGX_CONF_UNSET_SIZE;
 
     if (ngx_array_init(&pmcf->funcs, cf->pool, 4,
                        sizeof(ngx_http_pgticket_func_t))
@@ -425,6 +448,7 @@ ngx_http_pgticket_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(pmcf->pool_max, 4);
     ngx_conf_init_uint_value(pmcf->queue_max, 256);
     ngx_conf_init_msec_value(pmcf->timeout, 5000);
+    ngx_conf_init_size_value(pmcf->large_result, 1024 * 1024);
 
     if (pmcf->funcs.nelts && pmcf->conninfo.len == 0) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
@@ -523,10 +547,36 @@ ngx_http_pgticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
 
 static char *
+ngx_http_pgticket_database(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_pgticket_main_conf_t *pmcf = conf;
+
+    ngx_str_t  *value;
+
+    if (pmcf->conninfo.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    pmcf->conninfo = value[1];
+
+    /* cancel requests block in libpq: they run on the thread pool */
+
+    pmcf->thread_pool = ngx_thread_pool_add(cf, NULL);
+    if (pmcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_pgticket_conninfo(cf, pmcf);
+}
+
+
+static char *
 ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_pgticket_main_conf_t *pmcf = conf;
 
+    ssize_t     size;
     ngx_int_t   n;
     ngx_str_t  *value, s;
     ngx_uint_t  i;
@@ -540,6 +590,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     pmcf->pool_max = 4;
     pmcf->queue_max = 256;
     pmcf->timeout = 5000;
+    pmcf->large_result = 1024 * 1024;
 
     for (i = 1; i < cf->args->nelts; i++) {
 
@@ -568,11 +619,26 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             s.data = value[i].data + 8;
 
             n = ngx_parse_time(&s, 0);
-            if (n == NGX_ERROR || n == 0) {
+            if (n == NGX_ERROR || n == 0
+                || n > NGX_HTTP_PGTICKET_TIMEOUT_MAX)
+            {
                 goto invalid;
             }
 
             pmcf->timeout = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "large_result=", 13) == 0) {
+            s.len = value[i].len - 13;
+            s.data = value[i].data + 13;
+
+            size = ngx_parse_size(&s);
+            if (size == NGX_ERROR) {
+                goto invalid;
+            }
+
+            pmcf->large_result = size;
             continue;
         }
 
@@ -587,6 +653,19 @@ invalid:
                        "invalid parameter \"%V\"", &value[i]);
 
     return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_pgticket_body_limit_check(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t *sp = data;
+
+    if (*sp > NGX_HTTP_PGTICKET_BODY_LIMIT_MAX) {
+        return "must be at most 256m";
+    }
+
+    return NGX_CONF_OK;
 }
 
 

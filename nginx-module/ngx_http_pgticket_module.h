@@ -11,11 +11,21 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <ngx_thread_pool.h>
 #include <libpq-fe.h>
 
 
-/* the delay between two connection attempts after one failed */
+#if !(NGX_THREADS)
+#error ngx_http_pgticket_module needs nginx built --with-threads
+#endif
+
+
+/* after a failed connection attempt: the first retry, and the longest wait */
 #define NGX_HTTP_PGTICKET_RECONNECT_DELAY  200
+#define NGX_HTTP_PGTICKET_RECONNECT_MAX    1000
+
+/* how often a cancel request is sent again while a statement runs on */
+#define NGX_HTTP_PGTICKET_CANCEL_RETRY     500
 
 #define NGX_HTTP_PGTICKET_ERR_UNAVAILABLE  0
 #define NGX_HTTP_PGTICKET_ERR_TIMEOUT      1
@@ -23,19 +33,47 @@
 #define NGX_HTTP_PGTICKET_ERR_CLIENT       3
 #define NGX_HTTP_PGTICKET_ERR_KINDS        4
 
+/* what a PostgreSQL connection reports to its owner (pq->handler) */
+#define NGX_HTTP_PGTICKET_PQ_READY         0   /* may run a query */
+#define NGX_HTTP_PGTICKET_PQ_RESULT        1   /* a query ended */
+#define NGX_HTTP_PGTICKET_PQ_DOWN          2   /* could not connect */
+#define NGX_HTTP_PGTICKET_PQ_LOST          3   /* an open one failed */
+
 
 struct json_object;
 
-typedef struct ngx_http_pgticket_pool_s  ngx_http_pgticket_pool_t;
-typedef struct ngx_http_pgticket_slot_s  ngx_http_pgticket_slot_t;
-typedef struct ngx_http_pgticket_ctx_s   ngx_http_pgticket_ctx_t;
+typedef struct ngx_http_pgticket_pool_s    ngx_http_pgticket_pool_t;
+typedef struct ngx_http_pgticket_slot_s    ngx_http_pgticket_slot_t;
+typedef struct ngx_http_pgticket_ctx_s     ngx_http_pgticket_ctx_t;
+typedef struct ngx_http_pgticket_pq_s      ngx_http_pgticket_pq_t;
+typedef struct ngx_http_pgticket_cancel_s  ngx_http_pgticket_cancel_t;
+
+/*
+ * the one way a connection reports back: the event, and for
+ * NGX_HTTP_PGTICKET_PQ_RESULT the result, which the handler then owns.
+ * After DOWN and LOST the connection is closed already.
+ */
+typedef void (*ngx_http_pgticket_pq_handler_pt)(ngx_http_pgticket_pq_t *pq,
+    ngx_uint_t event, PGresult *res);
+
+/* a field of a multipart body, handed over by the multipart parser */
+typedef ngx_int_t (*ngx_http_pgticket_field_pt)(void *data, ngx_str_t *name,
+    ngx_str_t *value);
 
 
-/* one SQL function called by at least one route */
+/*
+ * one SQL function called by at least one route, with two statements:
+ * the plain call, and for HEAD the call in a read-only transaction
+ */
 typedef struct {
     ngx_str_t                     name;        /* schema.fn, NUL-terminated */
     ngx_str_t                     sql;         /* NUL-terminated */
+    ngx_str_t                     head_name;   /* schema.fn/head */
+    ngx_str_t                     head_sql;
 } ngx_http_pgticket_func_t;
+
+/* statement n of function f: 2 * f + head */
+#define ngx_http_pgticket_stmt(f, head)  (2 * (f) + ((head) ? 1 : 0))
 
 
 /* a path segment of a route: literal text or a {name} parameter */
@@ -57,10 +95,14 @@ typedef struct {
 
 typedef struct {
     ngx_str_t                     conninfo;    /* NUL-terminated */
+    const char                  **keywords;    /* for PQconnectStartParams */
+    const char                  **values;
     ngx_uint_t                    pool_max;
     ngx_uint_t                    queue_max;
     ngx_msec_t                    timeout;
+    size_t                        large_result;
     ngx_array_t                   funcs;       /* ngx_http_pgticket_func_t */
+    ngx_thread_pool_t            *thread_pool; /* runs PQcancel() */
     ngx_http_pgticket_pool_t     *pool;        /* this worker's pool */
 } ngx_http_pgticket_main_conf_t;
 
@@ -77,28 +119,46 @@ typedef struct {
 } ngx_http_pgticket_loc_conf_t;
 
 
+/* one PostgreSQL connection, driven by ngx_http_pgticket_pq.c */
+struct ngx_http_pgticket_pq_s {
+    PGconn                          *conn;
+    ngx_connection_t                *c;
+    ngx_log_t                       *log;
+    ngx_event_t                      timer;      /* connecting, setting up */
+    ngx_http_pgticket_main_conf_t   *conf;
+    u_char                          *prepared;   /* per statement */
+    ngx_uint_t                       phase;
+    ngx_uint_t                       step;       /* of the setup */
+    ngx_uint_t                       stmt;       /* of the query running */
+    const char                      *param;      /* the request document */
+    PGresult                        *result;     /* first of the query */
+    ngx_http_pgticket_cancel_t      *cancel;
+    ngx_uint_t                       down_level; /* logs a failed connect */
+    ngx_http_pgticket_pq_handler_pt  handler;
+    void                            *data;
+};
+
+
+/* a slot of the pool, from the pool's point of view */
 typedef enum {
     NGX_HTTP_PGTICKET_FREE = 0,
-    NGX_HTTP_PGTICKET_CONNECTING,
-    NGX_HTTP_PGTICKET_SETUP,
+    NGX_HTTP_PGTICKET_CONNECTING,              /* connecting, setting up */
     NGX_HTTP_PGTICKET_IDLE,
-    NGX_HTTP_PGTICKET_BUSY,
-    NGX_HTTP_PGTICKET_DRAINING
+    NGX_HTTP_PGTICKET_BUSY,                    /* running a request */
+    NGX_HTTP_PGTICKET_CANCELLING,              /* past its deadline */
+    NGX_HTTP_PGTICKET_DRAINING,                /* its request went away */
+    NGX_HTTP_PGTICKET_COOLING                  /* its cancel on its way */
 } ngx_http_pgticket_state_e;
 
 
 struct ngx_http_pgticket_slot_s {
     ngx_queue_t                   queue;       /* in pool->free or ->idle */
     ngx_http_pgticket_pool_t     *pool;
-    PGconn                       *conn;
-    ngx_connection_t             *c;
+    ngx_http_pgticket_pq_t        pq;
     ngx_log_t                     log;
-    ngx_event_t                   timer;       /* connect, setup, drain */
+    ngx_event_t                   timer;       /* cancel, drain, cool */
     ngx_http_pgticket_state_e     state;
-    ngx_uint_t                    step;        /* setup step */
-    u_char                       *prepared;    /* per function */
     ngx_http_pgticket_ctx_t      *ctx;         /* request being served */
-    PGresult                     *result;      /* first result of a query */
 };
 
 
@@ -110,7 +170,10 @@ struct ngx_http_pgticket_pool_s {
     ngx_queue_t                     waiting;
     ngx_uint_t                      nwaiting;
     ngx_uint_t                      nfree;
+    ngx_uint_t                      nconnecting;
     ngx_msec_t                      next_connect;
+    ngx_msec_t                      retry_delay;
+    ngx_event_t                     retry;     /* reconnects while down */
     ngx_uint_t                      down;      /* last attempt failed */
     ngx_atomic_uint_t               requests;
     ngx_atomic_uint_t               errors[NGX_HTTP_PGTICKET_ERR_KINDS];
@@ -132,6 +195,8 @@ struct ngx_http_pgticket_ctx_s {
     PGresult                     *result;
     off_t                         received;    /* request body bytes */
     unsigned                      queued:1;
+    unsigned                      retried:1;   /* after 40001, 40P01 */
+    unsigned                      refreshed:1; /* after 0A000, 42804 */
     unsigned                      too_large:1; /* over pgticket_body_limit */
 };
 
@@ -141,19 +206,21 @@ char *ngx_http_pgticket_route(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_pgticket_route_match(ngx_http_request_t *r,
     ngx_http_pgticket_loc_conf_t *plcf, ngx_http_pgticket_ctx_t *ctx);
+ngx_int_t ngx_http_pgticket_set_allow(ngx_http_request_t *r,
+    ngx_uint_t methods);
 
 /* ngx_http_pgticket_request.c */
 ngx_int_t ngx_http_pgticket_build_document(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx);
 
-/* ngx_http_pgticket_request.c, for ngx_http_pgticket_multipart.c */
-ngx_int_t ngx_http_pgticket_utf8_valid(u_char *p, size_t len);
-ngx_int_t ngx_http_pgticket_add_value(struct json_object *obj, char *key,
-    u_char *data, size_t len);
-
 /* ngx_http_pgticket_multipart.c */
-ngx_int_t ngx_http_pgticket_parse_multipart(ngx_http_request_t *r,
-    struct json_object *obj, ngx_str_t *type, ngx_str_t *body);
+ngx_int_t ngx_http_pgticket_parse_multipart(ngx_pool_t *pool,
+    ngx_str_t *type, ngx_str_t *body, ngx_http_pgticket_field_pt field,
+    void *data);
+
+/* ngx_http_pgticket_conninfo.c */
+char *ngx_http_pgticket_conninfo(ngx_conf_t *cf,
+    ngx_http_pgticket_main_conf_t *pmcf);
 
 /* ngx_http_pgticket_pool.c */
 ngx_int_t ngx_http_pgticket_pool_init(ngx_cycle_t *cycle,
@@ -161,17 +228,19 @@ ngx_int_t ngx_http_pgticket_pool_init(ngx_cycle_t *cycle,
 void ngx_http_pgticket_pool_done(ngx_http_pgticket_pool_t *pool);
 void ngx_http_pgticket_pool_acquire(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx);
-void ngx_http_pgticket_pool_ready(ngx_http_pgticket_slot_t *slot);
-void ngx_http_pgticket_pool_finish(ngx_http_pgticket_slot_t *slot,
-    PGresult *res);
-void ngx_http_pgticket_pool_lost(ngx_http_pgticket_slot_t *slot,
-    ngx_uint_t connecting);
-void ngx_http_pgticket_pool_dispatch(ngx_http_pgticket_pool_t *pool);
 
 /* ngx_http_pgticket_pq.c */
-ngx_int_t ngx_http_pgticket_pq_connect(ngx_http_pgticket_slot_t *slot);
-ngx_int_t ngx_http_pgticket_pq_send(ngx_http_pgticket_slot_t *slot);
-void ngx_http_pgticket_pq_close(ngx_http_pgticket_slot_t *slot);
+ngx_int_t ngx_http_pgticket_pq_init(ngx_http_pgticket_pq_t *pq,
+    ngx_http_pgticket_main_conf_t *conf, ngx_pool_t *pool, ngx_log_t *log);
+ngx_int_t ngx_http_pgticket_pq_connect(ngx_http_pgticket_pq_t *pq);
+ngx_int_t ngx_http_pgticket_pq_send(ngx_http_pgticket_pq_t *pq,
+    ngx_uint_t stmt, const char *param);
+ngx_uint_t ngx_http_pgticket_pq_idle(ngx_http_pgticket_pq_t *pq);
+ngx_int_t ngx_http_pgticket_pq_cancel(ngx_http_pgticket_pq_t *pq);
+void ngx_http_pgticket_pq_set_log(ngx_http_pgticket_pq_t *pq,
+    ngx_log_t *log);
+void ngx_http_pgticket_pq_close(ngx_http_pgticket_pq_t *pq);
+void ngx_http_pgticket_pq_done(ngx_http_pgticket_pq_t *pq);
 
 /* ngx_http_pgticket_output.c */
 void ngx_http_pgticket_answer(ngx_http_request_t *r, ngx_int_t rc);

@@ -2,14 +2,14 @@
 /*
  * Copyright (C) pgticket authors
  *
- * multipart/form-data bodies (RFC 7578) for the request document: an object
- * of the text fields; a file part gives its file name, never its content.
+ * multipart/form-data bodies (RFC 7578): each part is handed to the
+ * caller's field handler as a name and a value, the value of a file part
+ * being its file name, never its content.  The parser knows nothing of
+ * what the fields become.
  */
 
 
 #include "ngx_http_pgticket_module.h"
-
-#include <json-c/json.h>
 
 
 static u_char *ngx_http_pgticket_find(u_char *p, u_char *end, u_char *s,
@@ -143,12 +143,18 @@ ngx_http_pgticket_disposition(u_char *p, u_char *end, ngx_str_t *name,
 }
 
 
+/*
+ * NGX_OK; NGX_DECLINED for a malformed body; NGX_ERROR; or what the field
+ * handler returned other than NGX_OK, which stops the parse
+ */
+
 ngx_int_t
-ngx_http_pgticket_parse_multipart(ngx_http_request_t *r, json_object *obj,
-    ngx_str_t *type, ngx_str_t *body)
+ngx_http_pgticket_parse_multipart(ngx_pool_t *pool, ngx_str_t *type,
+    ngx_str_t *body, ngx_http_pgticket_field_pt field, void *data)
 {
-    u_char     *p, *end, *hdr, *data, *next, *delim, *key;
+    u_char     *p, *end, *hdr, *part, *next, *delim;
     size_t      dlen;
+    ngx_int_t   rc;
     ngx_str_t   boundary, name, filename, value;
 
     boundary.data = type->data;
@@ -165,7 +171,7 @@ ngx_http_pgticket_parse_multipart(ngx_http_request_t *r, json_object *obj,
 
     dlen = boundary.len + 4;
 
-    delim = ngx_pnalloc(r->pool, dlen);
+    delim = ngx_pnalloc(pool, dlen);
     if (delim == NULL) {
         return NGX_ERROR;
     }
@@ -209,24 +215,24 @@ ngx_http_pgticket_parse_multipart(ngx_http_request_t *r, json_object *obj,
 
         hdr = p + 2;
 
-        data = ngx_http_pgticket_find(hdr, end, (u_char *) "\r\n\r\n", 4);
-        if (data == NULL) {
+        part = ngx_http_pgticket_find(hdr, end, (u_char *) "\r\n\r\n", 4);
+        if (part == NULL) {
             if (end - hdr >= 2 && hdr[0] == '\r' && hdr[1] == '\n') {
-                data = hdr - 2;
+                part = hdr - 2;
 
             } else {
                 return NGX_DECLINED;
             }
         }
 
-        next = ngx_http_pgticket_find(data + 4, end, delim, dlen);
+        next = ngx_http_pgticket_find(part + 4, end, delim, dlen);
         if (next == NULL) {
             return NGX_DECLINED;
         }
 
         ngx_str_null(&filename);
 
-        if (ngx_http_pgticket_disposition(hdr, data + 2, &name, &filename)
+        if (ngx_http_pgticket_disposition(hdr, part + 2, &name, &filename)
             != NGX_OK)
         {
             return NGX_DECLINED;
@@ -236,29 +242,13 @@ ngx_http_pgticket_parse_multipart(ngx_http_request_t *r, json_object *obj,
             value = filename;
 
         } else {
-            value.data = data + 4;
+            value.data = part + 4;
             value.len = next - value.data;
         }
 
-        if (ngx_http_pgticket_utf8_valid(name.data, name.len) != NGX_OK
-            || ngx_http_pgticket_utf8_valid(value.data, value.len)
-               != NGX_OK)
-        {
-            return NGX_HTTP_BAD_REQUEST;
-        }
-
-        key = ngx_pnalloc(r->pool, name.len + 1);
-        if (key == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_cpystrn(key, name.data, name.len + 1);
-
-        if (ngx_http_pgticket_add_value(obj, (char *) key, value.data,
-                                        value.len)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
+        rc = field(data, &name, &value);
+        if (rc != NGX_OK) {
+            return rc;
         }
 
         p = next + dlen;

@@ -17,7 +17,14 @@ typedef struct {
     char        *sqlstate;   /* a full SQLSTATE or a two-character class */
     ngx_uint_t   status;     /* 0: the unavailable answer */
     char        *message;
+    ngx_uint_t   level;      /* of the error log line */
 } ngx_http_pgticket_sqlstate_t;
+
+
+typedef struct {
+    ngx_uint_t   status;
+    char        *message;
+} ngx_http_pgticket_message_t;
 
 
 static ngx_int_t ngx_http_pgticket_send_row(ngx_http_request_t *r,
@@ -32,18 +39,48 @@ static ngx_int_t ngx_http_pgticket_send_body(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *type, u_char *data, size_t len);
 
 
+/*
+ * SQLSTATE to HTTP, first match wins.  PT4nn (pgticket's own client
+ * errors) is nnn, before this table.  A client's mistake is 4xx and logged
+ * at info; a transient state of the server (a statement cancelled at the
+ * deadline, a lock not had in time, a serialization failure or deadlock
+ * still there when run again, a read-only server, connection, resource or
+ * operator trouble) is the unavailable answer; a missing privilege is the
+ * server's misconfiguration, 500 and logged as an error, like anything
+ * else (22P07, a row type changed under a session, is not a bad value).
+ */
+
 static ngx_http_pgticket_sqlstate_t  ngx_http_pgticket_sqlstates[] = {
-    { "PT400", NGX_HTTP_BAD_REQUEST, "Bad request" },
-    { "PT404", NGX_HTTP_NOT_FOUND, "Not found" },
-    { "PT409", NGX_HTTP_CONFLICT, "Conflict" },
-    { "42501", NGX_HTTP_FORBIDDEN, "Forbidden" },
-    { "57014", 0, NULL },
-    { "22", NGX_HTTP_BAD_REQUEST, "Bad request" },
-    { "23", NGX_HTTP_BAD_REQUEST, "Bad request" },
-    { "08", 0, NULL },
-    { "53", 0, NULL },
-    { "57", 0, NULL },
-    { NULL, NGX_HTTP_INTERNAL_SERVER_ERROR, "Internal error" }
+    { "42501", NGX_HTTP_INTERNAL_SERVER_ERROR, "Internal error",
+      NGX_LOG_ERR },
+    { "57014", 0, NULL, NGX_LOG_WARN },
+    { "55P03", 0, NULL, NGX_LOG_WARN },
+    { "40001", 0, NULL, NGX_LOG_WARN },
+    { "40P01", 0, NULL, NGX_LOG_WARN },
+    { "25006", 0, NULL, NGX_LOG_WARN },
+    { "22P07", NGX_HTTP_INTERNAL_SERVER_ERROR, "Internal error",
+      NGX_LOG_ERR },
+    { "22", NGX_HTTP_BAD_REQUEST, "Bad request", NGX_LOG_INFO },
+    { "23", NGX_HTTP_CONFLICT, "Conflict", NGX_LOG_INFO },
+    { "08", 0, NULL, NGX_LOG_WARN },
+    { "53", 0, NULL, NGX_LOG_WARN },
+    { "57", 0, NULL, NGX_LOG_WARN },
+    { NULL, NGX_HTTP_INTERNAL_SERVER_ERROR, "Internal error", NGX_LOG_ERR }
+};
+
+
+/* $pgticket_message of a PT4nn error */
+
+static ngx_http_pgticket_message_t  ngx_http_pgticket_messages[] = {
+    { 400, "Bad request" },
+    { 401, "Unauthorized" },
+    { 403, "Forbidden" },
+    { 404, "Not found" },
+    { 409, "Conflict" },
+    { 410, "Gone" },
+    { 422, "Unprocessable content" },
+    { 429, "Too many requests" },
+    { 0, "Client error" }
 };
 
 
@@ -316,24 +353,22 @@ static ngx_int_t
 ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, PGresult *res)
 {
-    char                          *state, *msg;
+    char                          *state, *msg, *message;
     size_t                         len;
+    ngx_uint_t                     status, level;
     ngx_http_pgticket_func_t      *func;
+    ngx_http_pgticket_message_t   *pm;
     ngx_http_pgticket_sqlstate_t  *m;
 
     state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-    if (state == NULL) {
+    if (state == NULL || ngx_strlen(state) != 5) {
         state = "XX000";
     }
 
     func = ctx->pool->pmcf->funcs.elts;
     func = &func[ctx->route->func];
-
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "pgticket: %V failed: SQLSTATE %s: %s",
-                  &func->name, state, msg ? msg : "");
 
     for (m = ngx_http_pgticket_sqlstates; m->sqlstate; m++) {
         len = ngx_strlen(m->sqlstate);
@@ -343,7 +378,41 @@ ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
         }
     }
 
-    if (m->status == 0) {
+    status = m->status;
+    message = m->message;
+    level = m->level;
+
+    if (state[0] == 'P' && state[1] == 'T' && state[2] == '4'
+        && state[3] >= '0' && state[3] <= '9'
+        && state[4] >= '0' && state[4] <= '9')
+    {
+        status = 400 + (state[3] - '0') * 10 + (state[4] - '0');
+        level = NGX_LOG_INFO;
+
+        for (pm = ngx_http_pgticket_messages; pm->status; pm++) {
+            if (pm->status == status) {
+                break;
+            }
+        }
+
+        message = pm->message;
+    }
+
+    /* a HEAD runs read-only: its route's function would change data */
+
+    if (r->method == NGX_HTTP_HEAD && ngx_strcmp(state, "25006") == 0) {
+        status = NGX_HTTP_NOT_ALLOWED;
+        message = "Method not allowed";
+        level = NGX_LOG_INFO;
+    }
+
+    ngx_log_error(level, r->connection->log, 0,
+                  "pgticket: %V failed: SQLSTATE %s: %s%s",
+                  &func->name, state, msg ? msg : "",
+                  ngx_strcmp(state, "42501") == 0
+                  ? " (the role nginx connects as misses a privilege)" : "");
+
+    if (status == 0) {
         return ngx_http_pgticket_send_unavailable(r,
                                    ngx_strcmp(state, "57014") == 0
                                    ? NGX_HTTP_PGTICKET_ERR_TIMEOUT
@@ -352,7 +421,16 @@ ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
 
     ctx->pool->errors[NGX_HTTP_PGTICKET_ERR_SQL]++;
 
-    return ngx_http_pgticket_send_error(r, m->status, m->message);
+    if (status == NGX_HTTP_NOT_ALLOWED) {
+        if (ngx_http_pgticket_set_allow(r,
+                                 ctx->route->methods & ~NGX_HTTP_HEAD)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return ngx_http_pgticket_send_error(r, status, message);
 }
 
 

@@ -4,30 +4,83 @@
  *
  * The per-worker connection pool: at most "max" slots, opened lazily, kept
  * on a free and an idle list in the shape of the upstream keepalive module,
- * and a bounded FIFO of requests waiting for a slot.  Each waiting or served
- * request has a deadline; a request that goes away leaves its slot to drain
- * the result before it is reused.
+ * and a bounded FIFO of requests waiting for a slot.  The pool owns the
+ * slots, the queue and every deadline; each slot's connection is driven by
+ * ngx_http_pgticket_pq.c, which reports back through one handler,
+ * ngx_http_pgticket_pool_event().
+ *
+ * What a client is told is what happened.  A request whose deadline passes
+ * while its statement runs is not answered until PostgreSQL has ended the
+ * statement: a cancel request is sent (and sent again while the statement
+ * runs on), and the client gets whatever the statement's end was, its real
+ * answer if it finished anyway.  A statement that failed was rolled back,
+ * so two kinds of failure are run once more: a serialization failure or
+ * deadlock (40001, 40P01), and the signs of a session whose cached plans
+ * and function definitions went stale when a function or type changed
+ * under it (0A000 "cached plan must not change result type", 42804 "ROW()
+ * column has type integer instead of type bigint", 22P07 "row type of
+ * datum tuple was altered after the datum's creation"), which run again
+ * on a new connection.
+ *
+ * While the database is unreachable (a connection attempt failed and no
+ * connection is open), one attempt is made at a time, by a timer with a
+ * growing delay or by a request after NGX_HTTP_PGTICKET_RECONNECT_DELAY,
+ * and every other request gets the unavailable answer at once.  A worker
+ * whose last connection the server closed opens one again by itself.
  */
 
 
 #include "ngx_http_pgticket_module.h"
 
 
+static void ngx_http_pgticket_pool_event(ngx_http_pgticket_pq_t *pq,
+    ngx_uint_t event, PGresult *res);
+static void ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot,
+    PGresult *res);
+static void ngx_http_pgticket_pool_down(ngx_http_pgticket_pool_t *pool);
+static void ngx_http_pgticket_pool_retry(ngx_event_t *ev);
+static void ngx_http_pgticket_pool_dispatch(ngx_http_pgticket_pool_t *pool);
+static ngx_int_t ngx_http_pgticket_pool_connect(
+    ngx_http_pgticket_pool_t *pool);
+static ngx_uint_t ngx_http_pgticket_pool_live(ngx_http_pgticket_pool_t *pool);
 static void ngx_http_pgticket_assign(ngx_http_pgticket_slot_t *slot,
     ngx_http_pgticket_ctx_t *ctx);
+static ngx_int_t ngx_http_pgticket_send(ngx_http_pgticket_slot_t *slot);
+static ngx_http_pgticket_ctx_t *ngx_http_pgticket_detach(
+    ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_slot_idle(ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_slot_free(ngx_http_pgticket_slot_t *slot);
 static void ngx_http_pgticket_reject(ngx_http_pgticket_ctx_t *ctx,
     ngx_uint_t kind);
 static void ngx_http_pgticket_request_timeout(ngx_event_t *ev);
+static void ngx_http_pgticket_slot_timeout(ngx_event_t *ev);
+static void ngx_http_pgticket_slot_close(ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_cancel(ngx_http_pgticket_slot_t *slot);
 static void ngx_http_pgticket_ctx_cleanup(void *data);
-static ngx_uint_t ngx_http_pgticket_pool_opening(
-    ngx_http_pgticket_pool_t *pool);
+static size_t ngx_http_pgticket_result_size(PGresult *res);
+static ngx_uint_t ngx_http_pgticket_sqlstate(PGresult *res,
+    char **states);
+static void ngx_http_pgticket_refresh(ngx_http_pgticket_slot_t *slot);
+
+
+/* a session's caches went stale: the request runs again on a new one */
+static char  *ngx_http_pgticket_stale[] = { "0A000", "42804", "22P07", NULL };
+
+/* the transaction was rolled back: the request runs again */
+static char  *ngx_http_pgticket_retry[] = { "40001", "40P01", NULL };
+
+
+static char  *ngx_http_pgticket_states[] = {
+    "free", "connecting", "idle", "busy", "cancelling", "draining",
+    "cooling"
+};
 
 
 ngx_int_t
 ngx_http_pgticket_pool_init(ngx_cycle_t *cycle,
     ngx_http_pgticket_main_conf_t *pmcf)
 {
-    ngx_uint_t                 i, nfuncs;
+    ngx_uint_t                 i;
     ngx_http_pgticket_pool_t  *pool;
     ngx_http_pgticket_slot_t  *slot;
 
@@ -46,12 +99,16 @@ ngx_http_pgticket_pool_init(ngx_cycle_t *cycle,
     pool->pmcf = pmcf;
     pool->nfree = pmcf->pool_max;
     pool->next_connect = ngx_current_msec;
+    pool->retry_delay = NGX_HTTP_PGTICKET_RECONNECT_DELAY;
+
+    pool->retry.handler = ngx_http_pgticket_pool_retry;
+    pool->retry.data = pool;
+    pool->retry.log = cycle->log;
+    pool->retry.cancelable = 1;
 
     ngx_queue_init(&pool->free);
     ngx_queue_init(&pool->idle);
     ngx_queue_init(&pool->waiting);
-
-    nfuncs = pmcf->funcs.nelts ? pmcf->funcs.nelts : 1;
 
     for (i = 0; i < pmcf->pool_max; i++) {
         slot = &pool->slots[i];
@@ -60,10 +117,19 @@ ngx_http_pgticket_pool_init(ngx_cycle_t *cycle,
         slot->state = NGX_HTTP_PGTICKET_FREE;
         slot->log = *cycle->log;
 
-        slot->prepared = ngx_pcalloc(cycle->pool, nfuncs);
-        if (slot->prepared == NULL) {
+        slot->timer.handler = ngx_http_pgticket_slot_timeout;
+        slot->timer.data = slot;
+        slot->timer.log = &slot->log;
+
+        if (ngx_http_pgticket_pq_init(&slot->pq, pmcf, cycle->pool,
+                                      &slot->log)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
+
+        slot->pq.handler = ngx_http_pgticket_pool_event;
+        slot->pq.data = slot;
 
         ngx_queue_insert_tail(&pool->free, &slot->queue);
     }
@@ -80,13 +146,20 @@ ngx_http_pgticket_pool_done(ngx_http_pgticket_pool_t *pool)
     ngx_uint_t                 i;
     ngx_http_pgticket_slot_t  *slot;
 
+    if (pool->retry.timer_set) {
+        ngx_del_timer(&pool->retry);
+    }
+
     for (i = 0; i < pool->pmcf->pool_max; i++) {
         slot = &pool->slots[i];
 
-        if (slot->state != NGX_HTTP_PGTICKET_FREE) {
-            slot->ctx = NULL;
-            ngx_http_pgticket_pq_close(slot);
+        if (slot->timer.timer_set) {
+            ngx_del_timer(&slot->timer);
         }
+
+        slot->ctx = NULL;
+        ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
+        ngx_http_pgticket_pq_done(&slot->pq);
     }
 }
 
@@ -142,8 +215,8 @@ ngx_http_pgticket_pool_acquire(ngx_http_request_t *r,
      */
 
     if (pool->nwaiting >= pmcf->queue_max
-        && pool->nwaiting >= pmcf->queue_max
-                             + ngx_http_pgticket_pool_opening(pool))
+        && pool->nwaiting >= pmcf->queue_max + pool->nfree
+                             + pool->nconnecting)
     {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "pgticket: wait queue is full (%ui requests)",
@@ -152,10 +225,19 @@ ngx_http_pgticket_pool_acquire(ngx_http_request_t *r,
         return;
     }
 
-    if (pool->nfree == pmcf->pool_max
-        && (ngx_msec_int_t) (ngx_current_msec - pool->next_connect) < 0)
+    /*
+     * the database is unreachable: while an attempt to connect is under
+     * way, or was made a moment ago, nobody waits for it; otherwise this
+     * request makes the next attempt, and waits for it
+     */
+
+    if (pool->down && ngx_http_pgticket_pool_live(pool) == 0
+        && (pool->nconnecting
+            || (ngx_msec_int_t) (ngx_current_msec - pool->next_connect) < 0))
     {
-        /* the last connection attempt failed a moment ago */
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "pgticket pool: down, request refused at once");
+
         ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
         return;
     }
@@ -170,31 +252,18 @@ ngx_http_pgticket_pool_acquire(ngx_http_request_t *r,
 }
 
 
-/* slots free or being connected: each will serve a waiting request */
+/* connections that can serve requests, or will when their query ends */
 
 static ngx_uint_t
-ngx_http_pgticket_pool_opening(ngx_http_pgticket_pool_t *pool)
+ngx_http_pgticket_pool_live(ngx_http_pgticket_pool_t *pool)
 {
-    ngx_uint_t  i, n;
-
-    n = pool->nfree;
-
-    for (i = 0; i < pool->pmcf->pool_max; i++) {
-        if (pool->slots[i].state == NGX_HTTP_PGTICKET_CONNECTING
-            || pool->slots[i].state == NGX_HTTP_PGTICKET_SETUP)
-        {
-            n++;
-        }
-    }
-
-    return n;
+    return pool->pmcf->pool_max - pool->nfree - pool->nconnecting;
 }
 
 
-void
+static void
 ngx_http_pgticket_pool_dispatch(ngx_http_pgticket_pool_t *pool)
 {
-    ngx_uint_t                 i, nconnecting;
     ngx_queue_t               *q;
     ngx_http_pgticket_ctx_t   *ctx;
     ngx_http_pgticket_slot_t  *slot;
@@ -219,35 +288,20 @@ ngx_http_pgticket_pool_dispatch(ngx_http_pgticket_pool_t *pool)
         return;
     }
 
-    /* open as many connections as there are requests left waiting */
+    /*
+     * open as many connections as there are requests left waiting; while
+     * the database is unreachable, one at a time
+     */
 
-    nconnecting = 0;
-
-    for (i = 0; i < pool->pmcf->pool_max; i++) {
-        if (pool->slots[i].state == NGX_HTTP_PGTICKET_CONNECTING
-            || pool->slots[i].state == NGX_HTTP_PGTICKET_SETUP)
-        {
-            nconnecting++;
-        }
-    }
-
-    while (pool->nwaiting > nconnecting
+    while (pool->nwaiting > pool->nconnecting
            && !ngx_queue_empty(&pool->free)
-           && (ngx_msec_int_t) (ngx_current_msec - pool->next_connect) >= 0)
+           && (ngx_msec_int_t) (ngx_current_msec - pool->next_connect) >= 0
+           && !(pool->down && pool->nconnecting
+                && ngx_http_pgticket_pool_live(pool) == 0))
     {
-        q = ngx_queue_head(&pool->free);
-        slot = ngx_queue_data(q, ngx_http_pgticket_slot_t, queue);
-
-        ngx_queue_remove(q);
-        pool->nfree--;
-
-        if (ngx_http_pgticket_pq_connect(slot) != NGX_OK) {
-            pool->next_connect = ngx_current_msec
-                                 + NGX_HTTP_PGTICKET_RECONNECT_DELAY;
+        if (ngx_http_pgticket_pool_connect(pool) != NGX_OK) {
             break;
         }
-
-        nconnecting++;
     }
 
     if (pool->nfree < pool->pmcf->pool_max) {
@@ -269,6 +323,315 @@ ngx_http_pgticket_pool_dispatch(ngx_http_pgticket_pool_t *pool)
 }
 
 
+static ngx_int_t
+ngx_http_pgticket_pool_connect(ngx_http_pgticket_pool_t *pool)
+{
+    ngx_queue_t               *q;
+    ngx_http_pgticket_slot_t  *slot;
+
+    q = ngx_queue_head(&pool->free);
+    slot = ngx_queue_data(q, ngx_http_pgticket_slot_t, queue);
+
+    ngx_queue_remove(q);
+    pool->nfree--;
+
+    /* a failure is logged once per outage, later ones at info */
+
+    slot->pq.down_level = pool->down ? NGX_LOG_INFO : NGX_LOG_ERR;
+
+    if (ngx_http_pgticket_pq_connect(&slot->pq) != NGX_OK) {
+        ngx_queue_insert_tail(&pool->free, &slot->queue);
+        pool->nfree++;
+
+        ngx_http_pgticket_pool_down(pool);
+        return NGX_ERROR;
+    }
+
+    slot->state = NGX_HTTP_PGTICKET_CONNECTING;
+    pool->nconnecting++;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
+                   "pgticket slot %p: connecting%s", slot,
+                   pool->down ? " (the database was unreachable)" : "");
+
+    return NGX_OK;
+}
+
+
+/* a connection attempt failed */
+
+static void
+ngx_http_pgticket_pool_down(ngx_http_pgticket_pool_t *pool)
+{
+    pool->next_connect = ngx_current_msec + NGX_HTTP_PGTICKET_RECONNECT_DELAY;
+
+    if (!pool->down) {
+        pool->down = 1;
+        pool->retry_delay = NGX_HTTP_PGTICKET_RECONNECT_DELAY;
+    }
+
+    if (ngx_http_pgticket_pool_live(pool) || pool->nconnecting) {
+        return;
+    }
+
+    /* nothing is open: reconnect by ourselves, not only when asked to */
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pool->retry.log, 0,
+                   "pgticket pool: down, next attempt in %M ms",
+                   pool->retry_delay);
+
+    ngx_add_timer(&pool->retry, pool->retry_delay);
+
+    pool->retry_delay = ngx_min(2 * pool->retry_delay,
+                                NGX_HTTP_PGTICKET_RECONNECT_MAX);
+}
+
+
+static void
+ngx_http_pgticket_pool_retry(ngx_event_t *ev)
+{
+    ngx_http_pgticket_pool_t  *pool;
+
+    pool = ev->data;
+
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    if (pool->nconnecting || ngx_http_pgticket_pool_live(pool)
+        || ngx_queue_empty(&pool->free))
+    {
+        return;
+    }
+
+    (void) ngx_http_pgticket_pool_connect(pool);
+}
+
+
+/* the one handler of every slot's connection */
+
+static void
+ngx_http_pgticket_pool_event(ngx_http_pgticket_pq_t *pq, ngx_uint_t event,
+    PGresult *res)
+{
+    ngx_http_pgticket_ctx_t   *ctx;
+    ngx_http_pgticket_pool_t  *pool;
+    ngx_http_pgticket_slot_t  *slot;
+
+    slot = pq->data;
+    pool = slot->pool;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
+                   "pgticket slot %p: event %ui while %s", slot, event,
+                   ngx_http_pgticket_states[slot->state]);
+
+    switch (event) {
+
+    case NGX_HTTP_PGTICKET_PQ_READY:
+        if (slot->state == NGX_HTTP_PGTICKET_COOLING) {
+            /* the cancel request of its last query is through */
+            if (slot->timer.timer_set) {
+                ngx_del_timer(&slot->timer);
+            }
+
+            ngx_http_pgticket_slot_idle(slot);
+            break;
+        }
+
+        pool->nconnecting--;
+
+        if (pool->down) {
+            ngx_log_error(NGX_LOG_NOTICE, &slot->log, 0,
+                          "pgticket: PostgreSQL is reachable again");
+            pool->down = 0;
+            pool->retry_delay = NGX_HTTP_PGTICKET_RECONNECT_DELAY;
+
+            if (pool->retry.timer_set) {
+                ngx_del_timer(&pool->retry);
+            }
+        }
+
+        if (slot->ctx) {
+            /* a new connection for a request to run again on */
+
+            slot->state = NGX_HTTP_PGTICKET_BUSY;
+
+            if (ngx_http_pgticket_send(slot) != NGX_OK) {
+                ctx = ngx_http_pgticket_detach(slot);
+                ngx_http_pgticket_slot_free(slot);
+                ngx_http_pgticket_reject(ctx,
+                                         NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+            }
+
+            break;
+        }
+
+        ngx_http_pgticket_slot_idle(slot);
+        break;
+
+    case NGX_HTTP_PGTICKET_PQ_RESULT:
+        ngx_http_pgticket_pool_result(slot, res);
+        break;
+
+    case NGX_HTTP_PGTICKET_PQ_DOWN:
+        pool->nconnecting--;
+        ctx = ngx_http_pgticket_detach(slot);
+        ngx_http_pgticket_slot_free(slot);
+        ngx_http_pgticket_pool_down(pool);
+
+        if (ctx) {
+            ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+        }
+
+        break;
+
+    default: /* NGX_HTTP_PGTICKET_PQ_LOST */
+        ctx = ngx_http_pgticket_detach(slot);
+        ngx_http_pgticket_slot_free(slot);
+
+        if (ctx) {
+            ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+        }
+
+        /*
+         * the last connection is gone (the server restarted, or closed
+         * it): open one again by ourselves, so that the next requests
+         * find it, or find out at once that the server is down
+         */
+
+        if (ngx_http_pgticket_pool_live(pool) == 0 && pool->nconnecting == 0
+            && !pool->retry.timer_set)
+        {
+            ngx_add_timer(&pool->retry, NGX_HTTP_PGTICKET_RECONNECT_DELAY);
+        }
+
+        break;
+    }
+
+    ngx_http_pgticket_pool_dispatch(pool);
+}
+
+
+static void
+ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
+{
+    size_t                     size;
+    ngx_int_t                  rc;
+    ngx_http_request_t        *r;
+    ngx_http_pgticket_ctx_t   *ctx;
+    ngx_http_pgticket_pool_t  *pool;
+
+    pool = slot->pool;
+
+    if (slot->state == NGX_HTTP_PGTICKET_BUSY && !slot->ctx->refreshed
+        && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_stale))
+    {
+        ngx_log_error(NGX_LOG_NOTICE, slot->pq.log, 0,
+                      "pgticket: SQLSTATE %s, a function or type may have "
+                      "changed under the connection: running the request "
+                      "again on a new one",
+                      PQresultErrorField(res, PG_DIAG_SQLSTATE));
+
+        PQclear(res);
+        slot->ctx->refreshed = 1;
+        ngx_http_pgticket_refresh(slot);
+        return;
+    }
+
+    if (slot->state == NGX_HTTP_PGTICKET_BUSY && !slot->ctx->retried
+        && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_retry))
+    {
+        /* rolled back by a serialization failure or a deadlock: again */
+
+        ngx_log_error(NGX_LOG_INFO, slot->pq.log, 0,
+                      "pgticket: SQLSTATE %s, running the request again",
+                      PQresultErrorField(res, PG_DIAG_SQLSTATE));
+
+        PQclear(res);
+        slot->ctx->retried = 1;
+
+        if (ngx_http_pgticket_send(slot) != NGX_OK) {
+            ctx = ngx_http_pgticket_detach(slot);
+            ngx_http_pgticket_slot_free(slot);
+            ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+        }
+
+        return;
+    }
+
+    ctx = ngx_http_pgticket_detach(slot);
+
+    /*
+     * libpq keeps the buffer that received a large result for the life of
+     * the connection: close it, so that the worker's memory comes back
+     */
+
+    size = ngx_http_pgticket_result_size(res);
+
+    if (size > pool->pmcf->large_result) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
+                       "pgticket slot %p: closed after a result of %uz "
+                       "bytes", slot, size);
+
+        ngx_http_pgticket_pq_close(&slot->pq);
+        ngx_http_pgticket_slot_free(slot);
+
+    } else if (!ngx_http_pgticket_pq_idle(&slot->pq)) {
+
+        /*
+         * a cancel request for the query is still on its way: the
+         * connection runs nothing else until it is through (READY), or
+         * the cancel could hit the next query
+         */
+
+        slot->state = NGX_HTTP_PGTICKET_COOLING;
+        ngx_add_timer(&slot->timer, pool->pmcf->timeout);
+
+    } else {
+        ngx_http_pgticket_slot_idle(slot);
+    }
+
+    if (ctx == NULL) {
+        /* the request went away: the result is drained */
+        PQclear(res);
+        return;
+    }
+
+    r = ctx->request;
+
+    rc = ngx_http_pgticket_send_result(r, ctx, res);
+    ngx_http_pgticket_answer(r, rc);
+}
+
+
+/* the slot's connection is replaced, its request stays with it */
+
+static void
+ngx_http_pgticket_refresh(ngx_http_pgticket_slot_t *slot)
+{
+    ngx_http_pgticket_ctx_t   *ctx;
+    ngx_http_pgticket_pool_t  *pool;
+
+    pool = slot->pool;
+
+    ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
+    ngx_http_pgticket_pq_close(&slot->pq);
+
+    slot->pq.down_level = NGX_LOG_ERR;
+
+    if (ngx_http_pgticket_pq_connect(&slot->pq) != NGX_OK) {
+        ctx = ngx_http_pgticket_detach(slot);
+        ngx_http_pgticket_slot_free(slot);
+        ngx_http_pgticket_pool_down(pool);
+        ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+        return;
+    }
+
+    slot->state = NGX_HTTP_PGTICKET_CONNECTING;
+    pool->nconnecting++;
+}
+
+
 static void
 ngx_http_pgticket_assign(ngx_http_pgticket_slot_t *slot,
     ngx_http_pgticket_ctx_t *ctx)
@@ -279,96 +642,96 @@ ngx_http_pgticket_assign(ngx_http_pgticket_slot_t *slot,
     slot->ctx = ctx;
     ctx->slot = slot;
 
-    if (ngx_http_pgticket_pq_send(slot) != NGX_OK) {
-        ngx_http_pgticket_pool_lost(slot, 0);
+    /* while in use, the connection logs as its request */
+
+    ngx_http_pgticket_pq_set_log(&slot->pq, ctx->request->connection->log);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, slot->pq.log, 0,
+                   "pgticket slot %p: serving request %p", slot,
+                   ctx->request);
+
+    if (ngx_http_pgticket_send(slot) != NGX_OK) {
+        ngx_http_pgticket_detach(slot);
+        ngx_http_pgticket_slot_free(slot);
+        ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
     }
 }
 
 
-void
-ngx_http_pgticket_pool_ready(ngx_http_pgticket_slot_t *slot)
+static ngx_int_t
+ngx_http_pgticket_send(ngx_http_pgticket_slot_t *slot)
 {
-    ngx_http_pgticket_pool_t  *pool;
+    ngx_http_pgticket_ctx_t  *ctx;
 
-    pool = slot->pool;
+    ctx = slot->ctx;
 
-    slot->state = NGX_HTTP_PGTICKET_IDLE;
-    slot->log.action = "keeping idle PostgreSQL connection";
-    ngx_queue_insert_head(&pool->idle, &slot->queue);
-
-    pool->down = 0;
-
-    ngx_http_pgticket_pool_dispatch(pool);
+    return ngx_http_pgticket_pq_send(&slot->pq,
+                          ngx_http_pgticket_stmt(ctx->route->func,
+                               ctx->request->method == NGX_HTTP_HEAD),
+                          (const char *) ctx->doc.data);
 }
 
 
-void
-ngx_http_pgticket_pool_finish(ngx_http_pgticket_slot_t *slot, PGresult *res)
+/* the slot leaves its request, if it has one */
+
+static ngx_http_pgticket_ctx_t *
+ngx_http_pgticket_detach(ngx_http_pgticket_slot_t *slot)
 {
-    ngx_int_t                  rc;
-    ngx_http_request_t        *r;
-    ngx_http_pgticket_ctx_t   *ctx;
-    ngx_http_pgticket_pool_t  *pool;
+    ngx_http_pgticket_ctx_t  *ctx;
 
-    pool = slot->pool;
     ctx = slot->ctx;
-
-    slot->ctx = NULL;
-    slot->state = NGX_HTTP_PGTICKET_IDLE;
-    slot->log.action = "keeping idle PostgreSQL connection";
-    ngx_queue_insert_head(&pool->idle, &slot->queue);
 
     if (slot->timer.timer_set) {
         ngx_del_timer(&slot->timer);
     }
 
+    ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
+
     if (ctx == NULL) {
-        /* the request went away: the result is drained */
-        if (res) {
-            PQclear(res);
-        }
-
-    } else {
-        ctx->slot = NULL;
-
-        if (ctx->timer.timer_set) {
-            ngx_del_timer(&ctx->timer);
-        }
-
-        r = ctx->request;
-        rc = ngx_http_pgticket_send_result(r, ctx, res);
-        ngx_http_pgticket_answer(r, rc);
+        return NULL;
     }
 
-    ngx_http_pgticket_pool_dispatch(pool);
+    slot->ctx = NULL;
+    ctx->slot = NULL;
+
+    if (ctx->timer.timer_set) {
+        ngx_del_timer(&ctx->timer);
+    }
+
+    return ctx;
 }
 
 
-void
-ngx_http_pgticket_pool_lost(ngx_http_pgticket_slot_t *slot,
-    ngx_uint_t connecting)
+static void
+ngx_http_pgticket_slot_idle(ngx_http_pgticket_slot_t *slot)
 {
-    ngx_http_pgticket_ctx_t   *ctx;
-    ngx_http_pgticket_pool_t  *pool;
+    slot->state = NGX_HTTP_PGTICKET_IDLE;
+    ngx_queue_insert_head(&slot->pool->idle, &slot->queue);
 
-    pool = slot->pool;
-    ctx = slot->ctx;
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
+                   "pgticket slot %p: idle", slot);
+}
 
-    slot->ctx = NULL;
-    ngx_http_pgticket_pq_close(slot);
 
-    if (connecting) {
-        pool->down = 1;
-        pool->next_connect = ngx_current_msec
-                             + NGX_HTTP_PGTICKET_RECONNECT_DELAY;
+/* the slot's connection is closed already */
+
+static void
+ngx_http_pgticket_slot_free(ngx_http_pgticket_slot_t *slot)
+{
+    if (slot->state == NGX_HTTP_PGTICKET_IDLE) {
+        ngx_queue_remove(&slot->queue);
     }
 
-    if (ctx) {
-        ctx->slot = NULL;
-        ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+    if (slot->timer.timer_set) {
+        ngx_del_timer(&slot->timer);
     }
 
-    ngx_http_pgticket_pool_dispatch(pool);
+    slot->state = NGX_HTTP_PGTICKET_FREE;
+    ngx_queue_insert_tail(&slot->pool->free, &slot->queue);
+    slot->pool->nfree++;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
+                   "pgticket slot %p: free", slot);
 }
 
 
@@ -392,46 +755,119 @@ ngx_http_pgticket_request_timeout(ngx_event_t *ev)
 {
     ngx_http_request_t        *r;
     ngx_http_pgticket_ctx_t   *ctx;
-    ngx_http_pgticket_pool_t  *pool;
     ngx_http_pgticket_slot_t  *slot;
 
     ctx = ev->data;
     r = ctx->request;
-    pool = NULL;
-
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "pgticket: request timed out %s",
-                  ctx->slot ? "in PostgreSQL, closing its connection"
-                            : "waiting for a PostgreSQL connection");
-
-    if (ctx->queued) {
-        ngx_queue_remove(&ctx->queue);
-        ctx->queued = 0;
-        ctx->pool->nwaiting--;
-    }
-
     slot = ctx->slot;
 
-    if (slot) {
-        /*
-         * the query is abandoned with its connection: a libpq cancel would
-         * block the worker, and statement_timeout, set to the same value
-         * on every connection, makes the server cancel the query itself
-         */
-
-        pool = slot->pool;
-        slot->ctx = NULL;
-        ctx->slot = NULL;
-        ngx_http_pgticket_pq_close(slot);
+    if (slot && slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
+        /* to be run again on a new connection: what ran was rolled back */
+        ngx_http_pgticket_detach(slot);
+        slot = NULL;
     }
 
-    ngx_http_pgticket_answer(r,
-               ngx_http_pgticket_send_unavailable(r,
+    if (slot == NULL) {
+        /* never sent, or rolled back: nothing was done */
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "pgticket: request timed out waiting for a "
+                      "PostgreSQL connection");
+
+        if (ctx->queued) {
+            ngx_queue_remove(&ctx->queue);
+            ctx->queued = 0;
+            ctx->pool->nwaiting--;
+        }
+
+        ngx_http_pgticket_answer(r, ngx_http_pgticket_send_unavailable(r,
                                             NGX_HTTP_PGTICKET_ERR_TIMEOUT));
-
-    if (pool) {
-        ngx_http_pgticket_pool_dispatch(pool);
+        return;
     }
+
+    /*
+     * the statement runs: the client is answered once it has ended,
+     * which the cancel request makes happen at once
+     */
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "pgticket: request timed out in PostgreSQL, "
+                  "cancelling its statement");
+
+    slot->state = NGX_HTTP_PGTICKET_CANCELLING;
+
+    ngx_http_pgticket_cancel(slot);
+}
+
+
+/*
+ * Sends the cancel request, and again every NGX_HTTP_PGTICKET_CANCEL_RETRY
+ * while the statement runs on (a cancel that arrives between two commands
+ * is lost).  The request is answered when the statement ends, however long
+ * that takes: a server that is stopped may still commit it when it runs
+ * again, so no answer could be true before.  The connection failing ends
+ * the wait too, and a client may go away.
+ */
+
+static void
+ngx_http_pgticket_cancel(ngx_http_pgticket_slot_t *slot)
+{
+    /* NGX_BUSY: the last one is still on its way */
+
+    if (ngx_http_pgticket_pq_cancel(&slot->pq) == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_WARN, &slot->log, 0,
+                      "pgticket: could not post a cancel request");
+    }
+
+    ngx_add_timer(&slot->timer, NGX_HTTP_PGTICKET_CANCEL_RETRY);
+}
+
+
+static void
+ngx_http_pgticket_slot_timeout(ngx_event_t *ev)
+{
+    ngx_http_pgticket_slot_t  *slot;
+
+    slot = ev->data;
+
+    if (slot->state == NGX_HTTP_PGTICKET_CANCELLING) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
+                       "pgticket slot %p: statement runs on, cancel again",
+                       slot);
+
+        ngx_http_pgticket_cancel(slot);
+        return;
+    }
+
+    if (slot->state == NGX_HTTP_PGTICKET_COOLING) {
+        ngx_log_error(NGX_LOG_WARN, &slot->log, 0,
+                      "pgticket: a cancel request was not through in "
+                      "time, closing its connection");
+
+    } else {
+        ngx_log_error(NGX_LOG_WARN, &slot->log, NGX_ETIMEDOUT,
+                      "pgticket: the query of a closed request did not "
+                      "end in time, closing its connection");
+    }
+
+    ngx_http_pgticket_slot_close(slot);
+}
+
+
+/* gives up a slot's connection, which serves no request */
+
+static void
+ngx_http_pgticket_slot_close(ngx_http_pgticket_slot_t *slot)
+{
+    ngx_http_pgticket_pool_t  *pool;
+
+    pool = slot->pool;
+
+    ngx_http_pgticket_detach(slot);
+    ngx_http_pgticket_pq_close(&slot->pq);
+    ngx_http_pgticket_slot_free(slot);
+
+    ngx_http_pgticket_pool_dispatch(pool);
 }
 
 
@@ -454,16 +890,23 @@ ngx_http_pgticket_ctx_cleanup(void *data)
 
     slot = ctx->slot;
 
-    if (slot) {
+    if (slot && slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
+        /* the new connection will be idle once it is set up */
+        ngx_http_pgticket_detach(slot);
+
+    } else if (slot) {
         /*
          * the result will be read and dropped before the slot is reused;
          * a server that never answers (statement_timeout cannot help when
          * it is stopped or unreachable) must not hold the slot for ever
          */
-        slot->ctx = NULL;
-        slot->state = NGX_HTTP_PGTICKET_DRAINING;
-        ctx->slot = NULL;
 
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
+                       "pgticket slot %p: request gone, draining", slot);
+
+        ngx_http_pgticket_detach(slot);
+
+        slot->state = NGX_HTTP_PGTICKET_DRAINING;
         ngx_add_timer(&slot->timer, ctx->pool->pmcf->timeout);
     }
 
@@ -471,4 +914,51 @@ ngx_http_pgticket_ctx_cleanup(void *data)
         PQclear(ctx->result);
         ctx->result = NULL;
     }
+}
+
+
+static size_t
+ngx_http_pgticket_result_size(PGresult *res)
+{
+    int     i, j, rows, fields;
+    size_t  size;
+
+    size = 0;
+    rows = PQntuples(res);
+    fields = PQnfields(res);
+
+    for (i = 0; i < rows; i++) {
+        for (j = 0; j < fields; j++) {
+            size += PQgetlength(res, i, j);
+        }
+    }
+
+    return size;
+}
+
+
+/* whether a result is an error with one of the SQLSTATEs */
+
+static ngx_uint_t
+ngx_http_pgticket_sqlstate(PGresult *res, char **states)
+{
+    char  *state;
+
+    if (PQresultStatus(res) != PGRES_FATAL_ERROR) {
+        return 0;
+    }
+
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    if (state == NULL) {
+        return 0;
+    }
+
+    for ( /* void */ ; *states; states++) {
+        if (ngx_strcmp(state, *states) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }

@@ -2,11 +2,20 @@
 /*
  * Copyright (C) pgticket authors
  *
- * libpq on nginx events.  Only the asynchronous API is used: a connection
- * is started with PQconnectStartParams() and driven by PQconnectPoll(),
- * set up (statement_timeout, one prepared statement per route function),
- * then each query is one PQsendQueryPrepared(), flushed with PQflush()
- * and read with PQconsumeInput() / PQisBusy() / PQgetResult().
+ * One PostgreSQL connection on nginx events.  Only libpq's asynchronous
+ * API is used: a connection is started with PQconnectStartParams() and
+ * driven by PQconnectPoll(), set up (statement_timeout, lock_timeout, the
+ * prepared statements of the route functions), then each query is one
+ * PQsendQueryPrepared(), flushed with PQflush() and read with
+ * PQconsumeInput() / PQisBusy() / PQgetResult().  A cancel request, which
+ * libpq only sends blocking (PQcancel()), runs on nginx's thread pool.
+ *
+ * This layer knows nothing of pools or requests: its owner starts it,
+ * sends queries on it, and hears back through one handler (pq->handler):
+ * READY when it is set up (or, after a query's RESULT, once it may run
+ * another: not before a cancel request sent for the query is through, or
+ * the cancel could hit the next query), RESULT when a query ended, DOWN
+ * when it could not connect, LOST when an open connection failed.
  *
  * The socket is watched with level-triggered events: libpq decides how
  * much it reads, so an edge could be lost with edge-triggered ones.  While
@@ -19,143 +28,218 @@
 #include "ngx_http_pgticket_module.h"
 
 
+#define NGX_HTTP_PGTICKET_PQ_CLOSED      0
+#define NGX_HTTP_PGTICKET_PQ_CONNECTING  1
+#define NGX_HTTP_PGTICKET_PQ_SETUP       2
+#define NGX_HTTP_PGTICKET_PQ_IDLE        3
+#define NGX_HTTP_PGTICKET_PQ_QUERY       4
+#define NGX_HTTP_PGTICKET_PQ_COOLING     5
+
+#define NGX_HTTP_PGTICKET_PQ_MSG_LEN     512
+
+
+/* a cancel request, run by a thread; the task belongs to its pq for good */
+struct ngx_http_pgticket_cancel_s {
+    ngx_thread_task_t       *task;
+    ngx_http_pgticket_pq_t  *pq;
+    PGcancel                *cancel;
+    ngx_log_t               *log;
+    ngx_uint_t               busy;
+    int                      ok;
+    char                     err[256];
+};
+
+
 static void ngx_http_pgticket_pq_handler(ngx_event_t *ev);
-static void ngx_http_pgticket_pq_poll(ngx_http_pgticket_slot_t *slot);
-static ngx_int_t ngx_http_pgticket_pq_watch(ngx_http_pgticket_slot_t *slot,
+static void ngx_http_pgticket_pq_poll(ngx_http_pgticket_pq_t *pq);
+static ngx_int_t ngx_http_pgticket_pq_connected(ngx_http_pgticket_pq_t *pq);
+static ngx_int_t ngx_http_pgticket_pq_watch(ngx_http_pgticket_pq_t *pq,
     ngx_uint_t write);
-static void ngx_http_pgticket_pq_unwatch(ngx_http_pgticket_slot_t *slot);
-static void ngx_http_pgticket_pq_release(ngx_http_pgticket_slot_t *slot);
-static ngx_int_t ngx_http_pgticket_pq_flush(ngx_http_pgticket_slot_t *slot);
-static ngx_int_t ngx_http_pgticket_pq_setup(ngx_http_pgticket_slot_t *slot);
-static ngx_int_t ngx_http_pgticket_pq_setup_result(
-    ngx_http_pgticket_slot_t *slot, PGresult *res);
-static void ngx_http_pgticket_pq_read(ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_pq_unwatch(ngx_http_pgticket_pq_t *pq);
+static void ngx_http_pgticket_pq_release(ngx_http_pgticket_pq_t *pq);
+static ngx_int_t ngx_http_pgticket_pq_flush(ngx_http_pgticket_pq_t *pq);
+static ngx_int_t ngx_http_pgticket_pq_setup(ngx_http_pgticket_pq_t *pq);
+static ngx_uint_t ngx_http_pgticket_pq_next_step(ngx_http_pgticket_pq_t *pq);
+static ngx_int_t ngx_http_pgticket_pq_setup_result(ngx_http_pgticket_pq_t *pq,
+    PGresult *res);
+static ngx_int_t ngx_http_pgticket_pq_execute(ngx_http_pgticket_pq_t *pq);
+static ngx_int_t ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq);
+static void ngx_http_pgticket_pq_read(ngx_http_pgticket_pq_t *pq);
 static void ngx_http_pgticket_pq_timeout(ngx_event_t *ev);
+static void ngx_http_pgticket_pq_fail(ngx_http_pgticket_pq_t *pq,
+    ngx_uint_t level, char *what);
 static void ngx_http_pgticket_pq_notice(void *arg, const char *message);
-static void ngx_http_pgticket_pq_error(ngx_http_pgticket_slot_t *slot,
-    char *what);
+static void ngx_http_pgticket_pq_log(ngx_uint_t level, ngx_log_t *log,
+    char *what, const char *msg);
+static void ngx_http_pgticket_pq_cancel_thread(void *data, ngx_log_t *log);
+static void ngx_http_pgticket_pq_cancel_done(ngx_event_t *ev);
+
+
+static char  *ngx_http_pgticket_pq_phases[] = {
+    "closed", "connecting", "setting up", "idle", "running a query",
+    "waiting for its cancel request to be sent"
+};
 
 
 ngx_int_t
-ngx_http_pgticket_pq_connect(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_init(ngx_http_pgticket_pq_t *pq,
+    ngx_http_pgticket_main_conf_t *conf, ngx_pool_t *pool, ngx_log_t *log)
 {
-    PGconn                         *conn;
-    ngx_http_pgticket_main_conf_t  *pmcf;
+    ngx_thread_task_t  *task;
 
-    static const char  *keywords[] = {
-        "dbname", "fallback_application_name", NULL
-    };
+    pq->conf = conf;
+    pq->log = log;
+    pq->down_level = NGX_LOG_ERR;
 
-    const char  *values[3];
+    pq->prepared = ngx_pcalloc(pool, 2 * conf->funcs.nelts + 1);
+    if (pq->prepared == NULL) {
+        return NGX_ERROR;
+    }
 
-    pmcf = slot->pool->pmcf;
+    task = ngx_thread_task_alloc(pool, sizeof(ngx_http_pgticket_cancel_t));
+    if (task == NULL) {
+        return NGX_ERROR;
+    }
 
-    values[0] = (const char *) pmcf->conninfo.data;
-    values[1] = "pgticket-nginx";
-    values[2] = NULL;
+    pq->cancel = task->ctx;
+    pq->cancel->task = task;
+    pq->cancel->pq = pq;
+    pq->cancel->log = log;
 
-    slot->log.action = "connecting to PostgreSQL";
-    slot->state = NGX_HTTP_PGTICKET_CONNECTING;
+    pq->timer.handler = ngx_http_pgticket_pq_timeout;
+    pq->timer.data = pq;
+    pq->timer.log = log;
+    pq->timer.cancelable = 1;
+
+    return NGX_OK;
+}
+
+
+/* NGX_OK: connecting; NGX_ERROR: failed at once, nothing is reported */
+
+ngx_int_t
+ngx_http_pgticket_pq_connect(ngx_http_pgticket_pq_t *pq)
+{
+    ngx_http_pgticket_main_conf_t  *conf;
+
+    conf = pq->conf;
+
+    pq->log->action = "connecting to PostgreSQL";
 
     /* the conninfo may hold a password: it is never logged */
 
-    conn = PQconnectStartParams(keywords, values, 1);
+    pq->conn = PQconnectStartParams(conf->keywords, conf->values, 1);
 
-    if (conn == NULL) {
-        ngx_log_error(NGX_LOG_ERR, &slot->log, 0,
+    if (pq->conn == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, pq->log, 0,
                       "pgticket: out of memory in PQconnectStartParams()");
-        goto failed;
+        return NGX_ERROR;
     }
 
-    slot->conn = conn;
+    pq->phase = NGX_HTTP_PGTICKET_PQ_CONNECTING;
 
-    if (PQstatus(conn) == CONNECTION_BAD) {
-        ngx_http_pgticket_pq_error(slot, "could not connect to PostgreSQL");
-        goto failed;
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pq->log, 0,
+                   "pgticket pq %p: connecting", pq);
+
+    if (PQstatus(pq->conn) == CONNECTION_BAD) {
+        ngx_http_pgticket_pq_log(pq->down_level, pq->log,
+                                 "could not connect to PostgreSQL",
+                                 PQerrorMessage(pq->conn));
+        ngx_http_pgticket_pq_close(pq);
+        return NGX_ERROR;
     }
 
-    PQsetNoticeProcessor(conn, ngx_http_pgticket_pq_notice, slot);
+    PQsetNoticeProcessor(pq->conn, ngx_http_pgticket_pq_notice, pq);
 
-    slot->timer.handler = ngx_http_pgticket_pq_timeout;
-    slot->timer.data = slot;
-    slot->timer.log = &slot->log;
-    slot->timer.cancelable = 1;
-
-    ngx_add_timer(&slot->timer, pmcf->timeout);
+    ngx_add_timer(&pq->timer, conf->timeout);
 
     /* as if PQconnectPoll() had returned PGRES_POLLING_WRITING */
 
-    if (ngx_http_pgticket_pq_watch(slot, 1) != NGX_OK) {
-        goto failed;
+    if (ngx_http_pgticket_pq_watch(pq, 1) != NGX_OK) {
+        ngx_http_pgticket_pq_close(pq);
+        return NGX_ERROR;
     }
 
     return NGX_OK;
-
-failed:
-
-    ngx_http_pgticket_pq_close(slot);
-
-    slot->pool->down = 1;
-
-    return NGX_ERROR;
 }
 
 
 void
-ngx_http_pgticket_pq_close(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_set_log(ngx_http_pgticket_pq_t *pq, ngx_log_t *log)
 {
-    ngx_http_pgticket_pool_t  *pool;
+    pq->log = log;
 
-    pool = slot->pool;
+    if (pq->c) {
+        pq->c->log = log;
+        pq->c->read->log = log;
+        pq->c->write->log = log;
+    }
+}
 
-    if (slot->timer.timer_set) {
-        ngx_del_timer(&slot->timer);
+
+void
+ngx_http_pgticket_pq_close(ngx_http_pgticket_pq_t *pq)
+{
+    if (pq->phase != NGX_HTTP_PGTICKET_PQ_CLOSED) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pq->log, 0,
+                       "pgticket pq %p: closed while %s", pq,
+                       ngx_http_pgticket_pq_phases[pq->phase]);
     }
 
-    if (slot->result) {
-        PQclear(slot->result);
-        slot->result = NULL;
+    if (pq->timer.timer_set) {
+        ngx_del_timer(&pq->timer);
     }
 
-    if (slot->c) {
-        if (slot->c->read->active) {
-            ngx_del_event(slot->c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
+    if (pq->result) {
+        PQclear(pq->result);
+        pq->result = NULL;
+    }
+
+    if (pq->c) {
+        if (pq->c->read->active) {
+            ngx_del_event(pq->c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
         }
 
-        if (slot->c->write->active) {
-            ngx_del_event(slot->c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
+        if (pq->c->write->active) {
+            ngx_del_event(pq->c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
         }
 
-        ngx_http_pgticket_pq_release(slot);
+        ngx_http_pgticket_pq_release(pq);
     }
 
-    if (slot->conn) {
-        PQfinish(slot->conn);
-        slot->conn = NULL;
+    if (pq->conn) {
+        PQfinish(pq->conn);
+        pq->conn = NULL;
     }
 
-    if (slot->state == NGX_HTTP_PGTICKET_IDLE) {
-        ngx_queue_remove(&slot->queue);
-    }
+    pq->phase = NGX_HTTP_PGTICKET_PQ_CLOSED;
+    pq->param = NULL;
+    pq->log->action = NULL;
+}
 
-    if (slot->state != NGX_HTTP_PGTICKET_FREE) {
-        slot->state = NGX_HTTP_PGTICKET_FREE;
-        ngx_queue_insert_tail(&pool->free, &slot->queue);
-        pool->nfree++;
-    }
 
-    slot->log.action = NULL;
+/* at worker exit, once nginx's thread pool has finished its tasks */
+
+void
+ngx_http_pgticket_pq_done(ngx_http_pgticket_pq_t *pq)
+{
+    ngx_http_pgticket_pq_close(pq);
+
+    if (pq->cancel && pq->cancel->cancel) {
+        PQfreeCancel(pq->cancel->cancel);
+        pq->cancel->cancel = NULL;
+    }
 }
 
 
 /* frees the nginx connection that wraps the socket, not the socket */
 
 static void
-ngx_http_pgticket_pq_release(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_release(ngx_http_pgticket_pq_t *pq)
 {
     ngx_connection_t  *c;
 
-    c = slot->c;
+    c = pq->c;
 
     if (c->read->posted) {
         ngx_delete_posted_event(c->read);
@@ -171,12 +255,12 @@ ngx_http_pgticket_pq_release(ngx_http_pgticket_slot_t *slot)
     ngx_free_connection(c);
     c->fd = (ngx_socket_t) -1;
 
-    slot->c = NULL;
+    pq->c = NULL;
 }
 
 
 static ngx_int_t
-ngx_http_pgticket_pq_watch(ngx_http_pgticket_slot_t *slot, ngx_uint_t write)
+ngx_http_pgticket_pq_watch(ngx_http_pgticket_pq_t *pq, ngx_uint_t write)
 {
     ngx_socket_t       fd;
     ngx_event_t       *ev;
@@ -184,35 +268,35 @@ ngx_http_pgticket_pq_watch(ngx_http_pgticket_slot_t *slot, ngx_uint_t write)
 
     /* the socket may have changed during PQconnectPoll() */
 
-    fd = PQsocket(slot->conn);
+    fd = PQsocket(pq->conn);
 
     if (fd == (ngx_socket_t) -1) {
-        ngx_http_pgticket_pq_error(slot, "PostgreSQL connection has no "
-                                   "socket");
+        ngx_http_pgticket_pq_log(NGX_LOG_ERR, pq->log,
+                                 "PostgreSQL connection has no socket",
+                                 PQerrorMessage(pq->conn));
         return NGX_ERROR;
     }
 
-    c = slot->c;
+    c = pq->c;
 
     if (c && c->fd != fd) {
-        ngx_http_pgticket_pq_release(slot);
+        ngx_http_pgticket_pq_release(pq);
         c = NULL;
     }
 
     if (c == NULL) {
-        c = ngx_get_connection(fd, &slot->log);
+        c = ngx_get_connection(fd, pq->log);
         if (c == NULL) {
             return NGX_ERROR;
         }
 
-        c->data = slot;
-        c->log = &slot->log;
-        c->read->log = &slot->log;
-        c->write->log = &slot->log;
+        c->data = pq;
+        c->read->log = pq->log;
+        c->write->log = pq->log;
         c->read->handler = ngx_http_pgticket_pq_handler;
         c->write->handler = ngx_http_pgticket_pq_handler;
 
-        slot->c = c;
+        pq->c = c;
     }
 
     ev = write ? c->write : c->read;
@@ -221,23 +305,17 @@ ngx_http_pgticket_pq_watch(ngx_http_pgticket_slot_t *slot, ngx_uint_t write)
         return NGX_OK;
     }
 
-    if (ngx_add_event(ev, write ? NGX_WRITE_EVENT : NGX_READ_EVENT,
-                      NGX_LEVEL_EVENT)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_add_event(ev, write ? NGX_WRITE_EVENT : NGX_READ_EVENT,
+                         NGX_LEVEL_EVENT);
 }
 
 
 static void
-ngx_http_pgticket_pq_unwatch(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_unwatch(ngx_http_pgticket_pq_t *pq)
 {
     ngx_connection_t  *c;
 
-    c = slot->c;
+    c = pq->c;
 
     if (c == NULL) {
         return;
@@ -256,199 +334,301 @@ ngx_http_pgticket_pq_unwatch(ngx_http_pgticket_slot_t *slot)
 static void
 ngx_http_pgticket_pq_handler(ngx_event_t *ev)
 {
-    ngx_connection_t          *c;
-    ngx_http_pgticket_slot_t  *slot;
+    ngx_connection_t        *c;
+    ngx_http_pgticket_pq_t  *pq;
 
     c = ev->data;
-    slot = c->data;
+    pq = c->data;
 
-    if (slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
-        ngx_http_pgticket_pq_poll(slot);
+    if (pq->phase == NGX_HTTP_PGTICKET_PQ_CONNECTING) {
+        ngx_http_pgticket_pq_poll(pq);
         return;
     }
 
     if (ev->write) {
-        if (ngx_http_pgticket_pq_flush(slot) != NGX_OK) {
-            ngx_http_pgticket_pool_lost(slot,
-                              slot->state == NGX_HTTP_PGTICKET_SETUP);
+        if (ngx_http_pgticket_pq_flush(pq) != NGX_OK) {
+            ngx_http_pgticket_pq_fail(pq, NGX_LOG_ERR,
+                                      "could not send data to PostgreSQL");
         }
 
         return;
     }
 
-    ngx_http_pgticket_pq_read(slot);
+    ngx_http_pgticket_pq_read(pq);
 }
 
 
 static void
-ngx_http_pgticket_pq_poll(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_poll(ngx_http_pgticket_pq_t *pq)
 {
-    ngx_http_pgticket_main_conf_t  *pmcf;
+    ngx_http_pgticket_pq_unwatch(pq);
 
-    pmcf = slot->pool->pmcf;
-
-    ngx_http_pgticket_pq_unwatch(slot);
-
-    switch (PQconnectPoll(slot->conn)) {
+    switch (PQconnectPoll(pq->conn)) {
 
     case PGRES_POLLING_READING:
-        if (ngx_http_pgticket_pq_watch(slot, 0) != NGX_OK) {
+        if (ngx_http_pgticket_pq_watch(pq, 0) != NGX_OK) {
             break;
         }
 
         return;
 
     case PGRES_POLLING_WRITING:
-        if (ngx_http_pgticket_pq_watch(slot, 1) != NGX_OK) {
+        if (ngx_http_pgticket_pq_watch(pq, 1) != NGX_OK) {
             break;
         }
 
         return;
 
     case PGRES_POLLING_OK:
-        if (PQsetnonblocking(slot->conn, 1) != 0
-            || ngx_http_pgticket_pq_watch(slot, 0) != NGX_OK)
-        {
-            ngx_http_pgticket_pq_error(slot, "could not set up PostgreSQL "
-                                       "connection");
-            break;
-        }
-
-        ngx_memzero(slot->prepared, pmcf->funcs.nelts);
-
-        slot->state = NGX_HTTP_PGTICKET_SETUP;
-        slot->step = 0;
-        slot->log.action = "setting up PostgreSQL connection";
-
-        if (ngx_http_pgticket_pq_setup(slot) != NGX_OK) {
+        if (ngx_http_pgticket_pq_connected(pq) != NGX_OK) {
             break;
         }
 
         return;
 
     default:
-        ngx_http_pgticket_pq_error(slot, "could not connect to PostgreSQL");
-        break;
+        ngx_http_pgticket_pq_fail(pq, pq->down_level,
+                                  "could not connect to PostgreSQL");
+        return;
     }
 
-    ngx_http_pgticket_pool_lost(slot, 1);
+    ngx_http_pgticket_pq_fail(pq, pq->down_level,
+                              "could not set up PostgreSQL connection");
 }
 
 
 /*
- * Setup steps: 0 sets statement_timeout, 1..n prepare the statement of
- * each route function, named after the function.  A function that cannot
- * be prepared (it may not exist yet) is logged and later called unprepared.
+ * Connected: the connection must speak UTF-8 (client_encoding=UTF8 is
+ * asked for in the startup packet, which wins over role and database
+ * settings) to a database that stores UTF-8: any other server encoding
+ * would store the requests' text mangled or refuse it.
  */
 
 static ngx_int_t
-ngx_http_pgticket_pq_setup(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_connected(ngx_http_pgticket_pq_t *pq)
 {
-    int                             ok;
-    u_char                          sql[64], *p;
-    ngx_http_pgticket_func_t       *func;
-    ngx_http_pgticket_main_conf_t  *pmcf;
+    const char  *server, *client;
 
-    pmcf = slot->pool->pmcf;
+    server = PQparameterStatus(pq->conn, "server_encoding");
+    client = PQparameterStatus(pq->conn, "client_encoding");
 
-    if (slot->step == 0) {
-        p = ngx_snprintf(sql, sizeof(sql) - 1, "SET statement_timeout = %M",
-                         pmcf->timeout);
-        *p = '\0';
-
-        ok = PQsendQuery(slot->conn, (const char *) sql);
-
-    } else {
-        func = pmcf->funcs.elts;
-        func = &func[slot->step - 1];
-
-        ok = PQsendPrepare(slot->conn, (const char *) func->name.data,
-                           (const char *) func->sql.data, 1, NULL);
-    }
-
-    if (!ok) {
-        ngx_http_pgticket_pq_error(slot, "could not send setup query");
+    if (server == NULL || ngx_strcmp(server, "UTF8") != 0) {
+        ngx_log_error(pq->down_level, pq->log, 0,
+                      "pgticket: the database's encoding is \"%s\", "
+                      "pgticket needs a UTF8 database: connection refused",
+                      server ? server : "unknown");
         return NGX_ERROR;
     }
 
-    return ngx_http_pgticket_pq_flush(slot);
+    if (client == NULL || ngx_strcmp(client, "UTF8") != 0) {
+        ngx_log_error(pq->down_level, pq->log, 0,
+                      "pgticket: the connection's client_encoding is "
+                      "\"%s\", not UTF8: connection refused",
+                      client ? client : "unknown");
+        return NGX_ERROR;
+    }
+
+    if (PQsetnonblocking(pq->conn, 1) != 0
+        || ngx_http_pgticket_pq_watch(pq, 0) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(pq->prepared, 2 * pq->conf->funcs.nelts);
+
+    pq->phase = NGX_HTTP_PGTICKET_PQ_SETUP;
+    pq->step = 0;
+    pq->log->action = "setting up PostgreSQL connection";
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pq->log, 0,
+                   "pgticket pq %p: connected, setting up", pq);
+
+    return ngx_http_pgticket_pq_setup(pq);
+}
+
+
+/*
+ * Setup steps: 0 sets lock_timeout to three quarters of the request
+ * timeout, so that a statement waiting for a lock fails (55P03) before the
+ * request's deadline, and statement_timeout to one and a half times it: a
+ * statement is cancelled by nginx at the deadline, the server's own limit
+ * only matters when nginx cannot (its worker died); 1..2n prepare the
+ * statements of the route functions (the HEAD statement only for a
+ * function that a HEAD route calls).  A function that cannot be prepared
+ * (it may not exist yet) is logged and later called unprepared.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_pq_setup(ngx_http_pgticket_pq_t *pq)
+{
+    int                             ok;
+    u_char                          sql[96], *p;
+    ngx_uint_t                      n;
+    ngx_http_pgticket_func_t       *func;
+    ngx_http_pgticket_main_conf_t  *conf;
+
+    conf = pq->conf;
+
+    if (pq->step == 0) {
+        p = ngx_snprintf(sql, sizeof(sql) - 1,
+                         "SET statement_timeout = %M; SET lock_timeout = %M",
+                         conf->timeout + conf->timeout / 2,
+                         conf->timeout - conf->timeout / 4);
+        *p = '\0';
+
+        ok = PQsendQuery(pq->conn, (const char *) sql);
+
+    } else {
+        n = pq->step - 1;
+        func = conf->funcs.elts;
+        func = &func[n / 2];
+
+        if (n % 2) {
+            ok = PQsendPrepare(pq->conn, (const char *) func->head_name.data,
+                               (const char *) func->head_sql.data, 1, NULL);
+
+        } else {
+            ok = PQsendPrepare(pq->conn, (const char *) func->name.data,
+                               (const char *) func->sql.data, 1, NULL);
+        }
+    }
+
+    if (!ok) {
+        ngx_http_pgticket_pq_log(NGX_LOG_ERR, pq->log,
+                                 "could not send setup query",
+                                 PQerrorMessage(pq->conn));
+        return NGX_ERROR;
+    }
+
+    return ngx_http_pgticket_pq_flush(pq);
+}
+
+
+/* the next setup step, skipping HEAD statements no route needs */
+
+static ngx_uint_t
+ngx_http_pgticket_pq_next_step(ngx_http_pgticket_pq_t *pq)
+{
+    ngx_uint_t                 n;
+    ngx_http_pgticket_func_t  *func;
+
+    func = pq->conf->funcs.elts;
+
+    for (pq->step++; pq->step <= 2 * pq->conf->funcs.nelts; pq->step++) {
+        n = pq->step - 1;
+
+        if (n % 2 == 0 || func[n / 2].head_name.len) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
 static ngx_int_t
-ngx_http_pgticket_pq_setup_result(ngx_http_pgticket_slot_t *slot,
-    PGresult *res)
+ngx_http_pgticket_pq_setup_result(ngx_http_pgticket_pq_t *pq, PGresult *res)
 {
-    ngx_http_pgticket_func_t       *func;
-    ngx_http_pgticket_main_conf_t  *pmcf;
-
-    pmcf = slot->pool->pmcf;
+    ngx_uint_t                 n;
+    ngx_http_pgticket_func_t  *func;
 
     if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-        if (slot->step > 0) {
-            slot->prepared[slot->step - 1] = 1;
+        if (pq->step > 0) {
+            pq->prepared[pq->step - 1] = 1;
         }
 
         return NGX_OK;
     }
 
-    if (slot->step == 0) {
-        ngx_log_error(NGX_LOG_ERR, &slot->log, 0,
-                      "pgticket: setting statement_timeout failed: %s",
-                      PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+    if (pq->step == 0) {
+        ngx_http_pgticket_pq_log(NGX_LOG_ERR, pq->log,
+                                 "setting the timeouts failed",
+                                 PQresultErrorField(res,
+                                                    PG_DIAG_MESSAGE_PRIMARY));
         return NGX_ERROR;
     }
 
-    func = pmcf->funcs.elts;
-    func = &func[slot->step - 1];
+    n = pq->step - 1;
+    func = pq->conf->funcs.elts;
+    func = &func[n / 2];
 
-    ngx_log_error(NGX_LOG_ERR, &slot->log, 0,
+    ngx_log_error(NGX_LOG_ERR, pq->log, 0,
                   "pgticket: could not prepare \"%V\": %s",
-                  &func->name,
-                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+                  n % 2 ? &func->head_name : &func->name,
+                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                  ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "");
 
     return NGX_OK;
 }
 
 
+/* NGX_OK: sent; NGX_ERROR: the connection is closed, nothing is reported */
+
 ngx_int_t
-ngx_http_pgticket_pq_send(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_send(ngx_http_pgticket_pq_t *pq, ngx_uint_t stmt,
+    const char *param)
 {
-    int                             ok;
-    const char                     *values[1];
-    ngx_http_pgticket_ctx_t        *ctx;
-    ngx_http_pgticket_func_t       *func;
-    ngx_http_pgticket_main_conf_t  *pmcf;
+    pq->stmt = stmt;
+    pq->param = param;
 
-    pmcf = slot->pool->pmcf;
-    ctx = slot->ctx;
+    if (ngx_http_pgticket_pq_execute(pq) != NGX_OK) {
+        ngx_http_pgticket_pq_close(pq);
+        return NGX_ERROR;
+    }
 
-    func = pmcf->funcs.elts;
-    func = &func[ctx->route->func];
+    return NGX_OK;
+}
 
-    values[0] = (const char *) ctx->doc.data;
 
-    slot->log.action = "sending query to PostgreSQL";
+/* whether a query may be sent now */
 
-    if (slot->prepared[ctx->route->func]) {
-        ok = PQsendQueryPrepared(slot->conn, (const char *) func->name.data,
-                                 1, values, NULL, NULL, 0);
+ngx_uint_t
+ngx_http_pgticket_pq_idle(ngx_http_pgticket_pq_t *pq)
+{
+    return pq->phase == NGX_HTTP_PGTICKET_PQ_IDLE;
+}
+
+
+static ngx_int_t
+ngx_http_pgticket_pq_execute(ngx_http_pgticket_pq_t *pq)
+{
+    int                        ok;
+    ngx_str_t                 *name, *sql;
+    ngx_http_pgticket_func_t  *func;
+
+    func = pq->conf->funcs.elts;
+    func = &func[pq->stmt / 2];
+
+    name = (pq->stmt % 2) ? &func->head_name : &func->name;
+    sql = (pq->stmt % 2) ? &func->head_sql : &func->sql;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, pq->log, 0,
+                   "pgticket pq %p: running \"%V\"%s", pq, name,
+                   pq->prepared[pq->stmt] ? "" : " unprepared");
+
+    pq->log->action = "sending query to PostgreSQL";
+    pq->phase = NGX_HTTP_PGTICKET_PQ_QUERY;
+
+    if (pq->prepared[pq->stmt]) {
+        ok = PQsendQueryPrepared(pq->conn, (const char *) name->data,
+                                 1, &pq->param, NULL, NULL, 0);
 
     } else {
-        ok = PQsendQueryParams(slot->conn, (const char *) func->sql.data,
-                               1, NULL, values, NULL, NULL, 0);
+        ok = PQsendQueryParams(pq->conn, (const char *) sql->data,
+                               1, NULL, &pq->param, NULL, NULL, 0);
     }
 
     if (!ok) {
-        ngx_http_pgticket_pq_error(slot, "could not send query");
+        ngx_http_pgticket_pq_log(NGX_LOG_ERR, pq->log, "could not send query",
+                                 PQerrorMessage(pq->conn));
         return NGX_ERROR;
     }
 
-    if (ngx_http_pgticket_pq_flush(slot) != NGX_OK) {
+    if (ngx_http_pgticket_pq_flush(pq) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    slot->log.action = "reading result from PostgreSQL";
+    pq->log->action = "reading result from PostgreSQL";
 
     return NGX_OK;
 }
@@ -457,24 +637,25 @@ ngx_http_pgticket_pq_send(ngx_http_pgticket_slot_t *slot)
 /* PQflush() until it returns 0, waiting for writability in between */
 
 static ngx_int_t
-ngx_http_pgticket_pq_flush(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_flush(ngx_http_pgticket_pq_t *pq)
 {
     int  rc;
 
-    rc = PQflush(slot->conn);
+    rc = PQflush(pq->conn);
 
     if (rc == -1) {
-        ngx_http_pgticket_pq_error(slot, "could not send data to "
-                                   "PostgreSQL");
+        ngx_http_pgticket_pq_log(NGX_LOG_ERR, pq->log,
+                                 "could not send data to PostgreSQL",
+                                 PQerrorMessage(pq->conn));
         return NGX_ERROR;
     }
 
     if (rc == 1) {
-        return ngx_http_pgticket_pq_watch(slot, 1);
+        return ngx_http_pgticket_pq_watch(pq, 1);
     }
 
-    if (slot->c->write->active) {
-        if (ngx_del_event(slot->c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
+    if (pq->c->write->active) {
+        if (ngx_del_event(pq->c->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -484,34 +665,32 @@ ngx_http_pgticket_pq_flush(ngx_http_pgticket_slot_t *slot)
 
 
 static void
-ngx_http_pgticket_pq_read(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_pq_read(ngx_http_pgticket_pq_t *pq)
 {
-    PGresult                       *res;
-    ngx_uint_t                      setup;
-    ngx_http_pgticket_main_conf_t  *pmcf;
+    PGresult  *res;
+    ngx_int_t  rc;
 
-    pmcf = slot->pool->pmcf;
-    setup = (slot->state == NGX_HTTP_PGTICKET_SETUP);
-
-    if (!PQconsumeInput(slot->conn)) {
-        if (slot->state == NGX_HTTP_PGTICKET_IDLE) {
-            ngx_log_error(NGX_LOG_INFO, &slot->log, 0,
-                          "pgticket: idle PostgreSQL connection closed: %s",
-                          PQerrorMessage(slot->conn));
+    if (!PQconsumeInput(pq->conn)) {
+        if (pq->phase == NGX_HTTP_PGTICKET_PQ_IDLE
+            || pq->phase == NGX_HTTP_PGTICKET_PQ_COOLING)
+        {
+            ngx_http_pgticket_pq_fail(pq, NGX_LOG_INFO,
+                                      "idle PostgreSQL connection closed");
         } else {
-            ngx_http_pgticket_pq_error(slot, "lost PostgreSQL connection");
+            ngx_http_pgticket_pq_fail(pq, NGX_LOG_ERR,
+                                      "lost PostgreSQL connection");
         }
 
-        ngx_http_pgticket_pool_lost(slot, setup);
         return;
     }
 
-    if (slot->state == NGX_HTTP_PGTICKET_IDLE) {
-
+    if (pq->phase == NGX_HTTP_PGTICKET_PQ_IDLE
+        || pq->phase == NGX_HTTP_PGTICKET_PQ_COOLING)
+    {
         /* nothing is expected: drop anything that came */
 
-        while (!PQisBusy(slot->conn)) {
-            res = PQgetResult(slot->conn);
+        while (!PQisBusy(pq->conn)) {
+            res = PQgetResult(pq->conn);
             if (res == NULL) {
                 break;
             }
@@ -519,29 +698,31 @@ ngx_http_pgticket_pq_read(ngx_http_pgticket_slot_t *slot)
             PQclear(res);
         }
 
-        if (PQstatus(slot->conn) == CONNECTION_BAD) {
-            ngx_http_pgticket_pool_lost(slot, 0);
+        if (PQstatus(pq->conn) == CONNECTION_BAD) {
+            ngx_http_pgticket_pq_fail(pq, NGX_LOG_INFO,
+                                      "idle PostgreSQL connection closed");
             return;
         }
 
         goto done;
     }
 
-    while (!PQisBusy(slot->conn)) {
-        res = PQgetResult(slot->conn);
+    while (!PQisBusy(pq->conn)) {
+        res = PQgetResult(pq->conn);
 
         if (res != NULL) {
-            if (setup) {
-                if (ngx_http_pgticket_pq_setup_result(slot, res) != NGX_OK) {
-                    PQclear(res);
-                    ngx_http_pgticket_pool_lost(slot, 1);
+            if (pq->phase == NGX_HTTP_PGTICKET_PQ_SETUP) {
+                rc = ngx_http_pgticket_pq_setup_result(pq, res);
+                PQclear(res);
+
+                if (rc != NGX_OK) {
+                    ngx_http_pgticket_pq_fail(pq, NGX_LOG_ERR,
+                                    "could not set up PostgreSQL connection");
                     return;
                 }
 
-                PQclear(res);
-
-            } else if (slot->result == NULL) {
-                slot->result = res;
+            } else if (pq->result == NULL) {
+                pq->result = res;
 
             } else {
                 PQclear(res);
@@ -552,102 +733,246 @@ ngx_http_pgticket_pq_read(ngx_http_pgticket_slot_t *slot)
 
         /* NULL: the command is complete */
 
-        if (PQstatus(slot->conn) == CONNECTION_BAD) {
-            ngx_http_pgticket_pq_error(slot, "lost PostgreSQL connection");
-            ngx_http_pgticket_pool_lost(slot, setup);
+        if (PQstatus(pq->conn) == CONNECTION_BAD) {
+            ngx_http_pgticket_pq_fail(pq, NGX_LOG_ERR,
+                                      "lost PostgreSQL connection");
             return;
         }
 
-        if (setup) {
-            if (slot->step++ < pmcf->funcs.nelts) {
-                if (ngx_http_pgticket_pq_setup(slot) != NGX_OK) {
-                    ngx_http_pgticket_pool_lost(slot, 1);
-                    return;
-                }
+        rc = ngx_http_pgticket_pq_complete(pq);
 
-                continue;
-            }
-
-            ngx_del_timer(&slot->timer);
-            ngx_http_pgticket_pool_ready(slot);
-            return;
+        if (rc == NGX_AGAIN) {
+            continue;
         }
 
-        res = slot->result;
-        slot->result = NULL;
-
-        if (res == NULL) {
-            ngx_http_pgticket_pq_error(slot, "no result from PostgreSQL");
-            ngx_http_pgticket_pool_lost(slot, 0);
-            return;
+        if (rc == NGX_ERROR) {
+            ngx_http_pgticket_pq_fail(pq, NGX_LOG_ERR,
+                                      "lost PostgreSQL connection");
         }
 
-        ngx_http_pgticket_pool_finish(slot, res);
+        /* NGX_DONE: reported, the handler may have reused or closed pq */
+
         return;
     }
 
 done:
 
-    if (ngx_handle_read_event(slot->c->read, 0) != NGX_OK) {
-        ngx_http_pgticket_pool_lost(slot, setup);
+    if (ngx_handle_read_event(pq->c->read, 0) != NGX_OK) {
+        ngx_http_pgticket_pq_fail(pq, NGX_LOG_ERR,
+                                  "could not watch PostgreSQL connection");
     }
+}
+
+
+/*
+ * A command ended.  NGX_AGAIN: the next one is sent; NGX_DONE: the owner
+ * was told (nothing of pq may be touched after); NGX_ERROR: failed.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq)
+{
+    PGresult  *res;
+
+    if (pq->phase == NGX_HTTP_PGTICKET_PQ_SETUP) {
+        if (ngx_http_pgticket_pq_next_step(pq)) {
+            return ngx_http_pgticket_pq_setup(pq) == NGX_OK ? NGX_AGAIN
+                                                             : NGX_ERROR;
+        }
+
+        ngx_del_timer(&pq->timer);
+
+        pq->phase = NGX_HTTP_PGTICKET_PQ_IDLE;
+        pq->log->action = "keeping idle PostgreSQL connection";
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pq->log, 0,
+                       "pgticket pq %p: ready", pq);
+
+        pq->handler(pq, NGX_HTTP_PGTICKET_PQ_READY, NULL);
+        return NGX_DONE;
+    }
+
+    /* NGX_HTTP_PGTICKET_PQ_QUERY */
+
+    res = pq->result;
+    pq->result = NULL;
+
+    if (res == NULL) {
+        ngx_log_error(NGX_LOG_ERR, pq->log, 0,
+                      "pgticket: no result from PostgreSQL");
+        return NGX_ERROR;
+    }
+
+    pq->phase = pq->cancel->busy ? NGX_HTTP_PGTICKET_PQ_COOLING
+                                 : NGX_HTTP_PGTICKET_PQ_IDLE;
+    pq->param = NULL;
+    pq->log->action = "keeping idle PostgreSQL connection";
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pq->log, 0,
+                   "pgticket pq %p: query ended: %s", pq,
+                   PQresStatus(PQresultStatus(res)));
+
+    pq->handler(pq, NGX_HTTP_PGTICKET_PQ_RESULT, res);
+
+    return NGX_DONE;
 }
 
 
 static void
 ngx_http_pgticket_pq_timeout(ngx_event_t *ev)
 {
-    ngx_http_pgticket_slot_t  *slot;
+    ngx_http_pgticket_pq_t  *pq;
 
-    slot = ev->data;
+    pq = ev->data;
 
-    if (slot->state == NGX_HTTP_PGTICKET_DRAINING) {
-        ngx_log_error(NGX_LOG_WARN, &slot->log, NGX_ETIMEDOUT,
-                      "pgticket: the query of a closed request did not "
-                      "end in time, closing its connection");
+    ngx_http_pgticket_pq_fail(pq, pq->down_level,
+                              "PostgreSQL connection timed out");
+}
 
-        ngx_http_pgticket_pool_lost(slot, 0);
-        return;
-    }
 
-    ngx_log_error(NGX_LOG_ERR, &slot->log, NGX_ETIMEDOUT,
-                  "pgticket: PostgreSQL connection timed out");
+/* logs, closes, and tells the owner: DOWN while connecting, else LOST */
 
-    ngx_http_pgticket_pool_lost(slot, 1);
+static void
+ngx_http_pgticket_pq_fail(ngx_http_pgticket_pq_t *pq, ngx_uint_t level,
+    char *what)
+{
+    ngx_uint_t  event;
+
+    event = (pq->phase == NGX_HTTP_PGTICKET_PQ_CONNECTING
+             || pq->phase == NGX_HTTP_PGTICKET_PQ_SETUP)
+            ? NGX_HTTP_PGTICKET_PQ_DOWN : NGX_HTTP_PGTICKET_PQ_LOST;
+
+    ngx_http_pgticket_pq_log(level, pq->log, what,
+                             pq->conn ? PQerrorMessage(pq->conn) : NULL);
+
+    ngx_http_pgticket_pq_close(pq);
+
+    pq->handler(pq, event, NULL);
 }
 
 
 static void
 ngx_http_pgticket_pq_notice(void *arg, const char *message)
 {
-    ngx_http_pgticket_slot_t *slot = arg;
+    ngx_http_pgticket_pq_t *pq = arg;
 
-    size_t  len;
+    ngx_http_pgticket_pq_log(NGX_LOG_NOTICE, pq->log, "PostgreSQL", message);
+}
 
-    len = ngx_strlen(message);
 
-    while (len && (message[len - 1] == '\n' || message[len - 1] == '\r')) {
-        len--;
+/* a libpq message, which may be NULL, on one line of the error log */
+
+static void
+ngx_http_pgticket_pq_log(ngx_uint_t level, ngx_log_t *log, char *what,
+    const char *msg)
+{
+    u_char  text[NGX_HTTP_PGTICKET_PQ_MSG_LEN], *p, *last;
+
+    if (log->log_level < level) {
+        return;
     }
 
-    ngx_log_error(NGX_LOG_NOTICE, &slot->log, 0,
-                  "pgticket: PostgreSQL: %*s", len, message);
+    p = text;
+    last = text + sizeof(text);
+
+    for ( /* void */ ; msg && *msg && p < last; msg++) {
+        *p++ = (*msg == '\n' || *msg == '\r' || *msg == '\t') ? ' ' : *msg;
+    }
+
+    while (p > text && p[-1] == ' ') {
+        p--;
+    }
+
+    ngx_log_error(level, log, 0, "pgticket: %s%s%*s", what,
+                  p > text ? ": " : "", p - text, text);
+}
+
+
+/*
+ * Cancel requests.  PQcancel() opens a connection of its own to the
+ * server and waits for it to close: it blocks, so it runs on nginx's
+ * thread pool, on a PGcancel taken from the connection beforehand.  The
+ * task belongs to the pq for good, so its end is safe to handle whatever
+ * became of the connection meanwhile.
+ */
+
+ngx_int_t
+ngx_http_pgticket_pq_cancel(ngx_http_pgticket_pq_t *pq)
+{
+    ngx_thread_task_t           *task;
+    ngx_http_pgticket_cancel_t  *cn;
+
+    cn = pq->cancel;
+
+    if (cn->busy) {
+        return NGX_BUSY;
+    }
+
+    if (pq->conn == NULL || pq->conf->thread_pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    cn->cancel = PQgetCancel(pq->conn);
+    if (cn->cancel == NULL) {
+        return NGX_ERROR;
+    }
+
+    cn->ok = 0;
+    cn->err[0] = '\0';
+
+    task = cn->task;
+    task->handler = ngx_http_pgticket_pq_cancel_thread;
+    task->event.handler = ngx_http_pgticket_pq_cancel_done;
+    task->event.data = cn;
+    task->event.log = cn->log;
+
+    if (ngx_thread_task_post(pq->conf->thread_pool, task) != NGX_OK) {
+        PQfreeCancel(cn->cancel);
+        cn->cancel = NULL;
+        return NGX_ERROR;
+    }
+
+    cn->busy = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pq->log, 0,
+                   "pgticket pq %p: cancel request posted", pq);
+
+    return NGX_OK;
 }
 
 
 static void
-ngx_http_pgticket_pq_error(ngx_http_pgticket_slot_t *slot, char *what)
+ngx_http_pgticket_pq_cancel_thread(void *data, ngx_log_t *log)
 {
-    char    *msg;
-    size_t   len;
+    ngx_http_pgticket_cancel_t *cn = data;
 
-    msg = slot->conn ? PQerrorMessage(slot->conn) : "";
-    len = ngx_strlen(msg);
+    cn->ok = PQcancel(cn->cancel, cn->err, sizeof(cn->err));
+}
 
-    while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r')) {
-        len--;
+
+static void
+ngx_http_pgticket_pq_cancel_done(ngx_event_t *ev)
+{
+    ngx_http_pgticket_cancel_t *cn = ev->data;
+
+    ngx_http_pgticket_pq_t  *pq;
+
+    if (!cn->ok) {
+        ngx_http_pgticket_pq_log(NGX_LOG_WARN, cn->log,
+                                 "could not send a cancel request", cn->err);
     }
 
-    ngx_log_error(NGX_LOG_ERR, &slot->log, 0, "pgticket: %s: %*s",
-                  what, len, msg);
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cn->log, 0,
+                   "pgticket cancel request sent: %d", cn->ok);
+
+    PQfreeCancel(cn->cancel);
+    cn->cancel = NULL;
+    cn->busy = 0;
+
+    pq = cn->pq;
+
+    if (pq->phase == NGX_HTTP_PGTICKET_PQ_COOLING) {
+        pq->phase = NGX_HTTP_PGTICKET_PQ_IDLE;
+        pq->handler(pq, NGX_HTTP_PGTICKET_PQ_READY, NULL);
+    }
 }

@@ -26,6 +26,11 @@ typedef struct {
 
 static ngx_int_t ngx_http_pgticket_add_str(json_object *obj, char *key,
     u_char *data, size_t len);
+static ngx_int_t ngx_http_pgticket_add_value(json_object *obj, char *key,
+    u_char *data, size_t len);
+static ngx_int_t ngx_http_pgticket_utf8_valid(u_char *p, size_t len);
+static ngx_int_t ngx_http_pgticket_add_field(void *data, ngx_str_t *name,
+    ngx_str_t *value);
 static u_char *ngx_http_pgticket_form_decode(ngx_pool_t *pool, u_char *p,
     u_char *last, size_t *len);
 static ngx_int_t ngx_http_pgticket_parse_form(ngx_http_request_t *r,
@@ -228,7 +233,7 @@ ngx_http_pgticket_add_str(json_object *obj, char *key, u_char *data,
 
 /* adds a string; a repeated key turns into an array of strings */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_pgticket_add_value(json_object *obj, char *key, u_char *data,
     size_t len)
 {
@@ -275,7 +280,7 @@ ngx_http_pgticket_add_value(json_object *obj, char *key, u_char *data,
 
 /* valid UTF-8 without NUL: what PostgreSQL accepts in a text value */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_pgticket_utf8_valid(u_char *p, size_t len)
 {
     u_char    *end;
@@ -706,6 +711,7 @@ ngx_http_pgticket_add_body(ngx_http_request_t *r,
     ngx_int_t                      rc;
     ngx_str_t                      body, type, full;
     json_object                   *obj;
+    ngx_http_pgticket_doc_t        doc;
     ngx_http_pgticket_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_pgticket_module);
@@ -820,7 +826,12 @@ ngx_http_pgticket_add_body(ngx_http_request_t *r,
         rc = ngx_http_pgticket_parse_form(r, obj, body.data,
                                           body.data + body.len);
     } else {
-        rc = ngx_http_pgticket_parse_multipart(r, obj, &full, &body);
+        doc.request = r;
+        doc.root = obj;
+
+        rc = ngx_http_pgticket_parse_multipart(r->pool, &full, &body,
+                                               ngx_http_pgticket_add_field,
+                                               &doc);
     }
 
     if (rc == NGX_DECLINED) {
@@ -854,6 +865,35 @@ done:
 
     return ngx_http_pgticket_add_str(root, "body_type", (u_char *) kind,
                                      ngx_strlen(kind));
+}
+
+
+/* a field of a multipart body: data is the object that gets the fields */
+
+static ngx_int_t
+ngx_http_pgticket_add_field(void *data, ngx_str_t *name, ngx_str_t *value)
+{
+    ngx_http_pgticket_doc_t *doc = data;
+
+    u_char  *key;
+
+    if (ngx_http_pgticket_utf8_valid(name->data, name->len) != NGX_OK
+        || ngx_http_pgticket_utf8_valid(value->data, value->len) != NGX_OK)
+    {
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    /* NUL-terminated: the name is a key of the document */
+
+    key = ngx_pnalloc(doc->request->pool, name->len + 1);
+    if (key == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn(key, name->data, name->len + 1);
+
+    return ngx_http_pgticket_add_value(doc->root, (char *) key, value->data,
+                                       value->len);
 }
 
 

@@ -29,12 +29,12 @@ static char *ngx_http_pgticket_parse_path(ngx_conf_t *cf, ngx_str_t *value,
     ngx_http_pgticket_route_t *route);
 static char *ngx_http_pgticket_parse_function(ngx_conf_t *cf,
     ngx_str_t *value, ngx_http_pgticket_route_t *route);
+static ngx_int_t ngx_http_pgticket_concat(ngx_conf_t *cf, ngx_str_t *dst,
+    ngx_str_t *a, ngx_str_t *b, ngx_str_t *c);
 static char *ngx_http_pgticket_parse_headers(ngx_conf_t *cf,
     ngx_str_t *value, ngx_http_pgticket_route_t *route);
 static ngx_uint_t ngx_http_pgticket_is_ident(u_char *p, size_t len,
     ngx_uint_t upper);
-static ngx_int_t ngx_http_pgticket_set_allow(ngx_http_request_t *r,
-    ngx_uint_t methods);
 
 
 static ngx_http_pgticket_method_t  ngx_http_pgticket_methods[] = {
@@ -277,18 +277,29 @@ ngx_http_pgticket_parse_path(ngx_conf_t *cf, ngx_str_t *value,
 }
 
 
+/*
+ * A route function's statements.  HEAD must not change anything, so its
+ * statement makes the transaction read-only before the function runs (the
+ * argument, an InitPlan, is evaluated first): a function that would write
+ * or lock fails with 25006, and the HEAD is answered 405.
+ */
+
 static char *
 ngx_http_pgticket_parse_function(ngx_conf_t *cf, ngx_str_t *value,
     ngx_http_pgticket_route_t *route)
 {
-    u_char                         *dot, *p;
-    size_t                          len;
+    u_char                         *dot;
     ngx_uint_t                      i;
     ngx_http_pgticket_func_t       *func;
     ngx_http_pgticket_main_conf_t  *pmcf;
 
-    static u_char  pre[] = "SELECT status, headers::text, body FROM ";
-    static u_char  post[] = "($1::jsonb)";
+    static ngx_str_t  pre = ngx_string("SELECT status, headers::text, body "
+                                       "FROM ");
+    static ngx_str_t  post = ngx_string("($1::jsonb)");
+    static ngx_str_t  head_post = ngx_string("((SELECT $1::jsonb FROM "
+                            "pg_catalog.set_config('transaction_read_only', "
+                            "'on', true)))");
+    static ngx_str_t  head = ngx_string("/head");
 
     dot = ngx_strlchr(value->data, value->data + value->len, '.');
 
@@ -309,34 +320,75 @@ ngx_http_pgticket_parse_function(ngx_conf_t *cf, ngx_str_t *value,
         if (func[i].name.len == value->len
             && ngx_strncmp(func[i].name.data, value->data, value->len) == 0)
         {
-            route->func = i;
-            return NGX_CONF_OK;
+            break;
         }
     }
 
-    func = ngx_array_push(&pmcf->funcs);
-    if (func == NULL) {
-        return NGX_CONF_ERROR;
+    if (i == pmcf->funcs.nelts) {
+        func = ngx_array_push(&pmcf->funcs);
+        if (func == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(func, sizeof(ngx_http_pgticket_func_t));
+
+        func->name = *value;
+
+        if (ngx_http_pgticket_concat(cf, &func->sql, &pre, value, &post)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+    } else {
+        func = &func[i];
     }
 
-    func->name = *value;
+    route->func = func - (ngx_http_pgticket_func_t *) pmcf->funcs.elts;
 
-    len = sizeof(pre) - 1 + value->len + sizeof(post);
-
-    p = ngx_pnalloc(cf->pool, len);
-    if (p == NULL) {
-        return NGX_CONF_ERROR;
+    if ((route->methods & NGX_HTTP_HEAD) && func->head_name.len == 0) {
+        if (ngx_http_pgticket_concat(cf, &func->head_name, value, &head,
+                                     NULL)
+            != NGX_OK
+            || ngx_http_pgticket_concat(cf, &func->head_sql, &pre, value,
+                                        &head_post)
+               != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
     }
-
-    func->sql.data = p;
-    p = ngx_cpymem(p, pre, sizeof(pre) - 1);
-    p = ngx_cpymem(p, value->data, value->len);
-    p = ngx_cpymem(p, post, sizeof(post));
-    func->sql.len = len - 1;
-
-    route->func = pmcf->funcs.nelts - 1;
 
     return NGX_CONF_OK;
+}
+
+
+/* a NUL-terminated a + b + c (c may be NULL) from the configuration pool */
+
+static ngx_int_t
+ngx_http_pgticket_concat(ngx_conf_t *cf, ngx_str_t *dst, ngx_str_t *a,
+    ngx_str_t *b, ngx_str_t *c)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = a->len + b->len + (c ? c->len : 0);
+
+    dst->data = ngx_pnalloc(cf->pool, len + 1);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(dst->data, a->data, a->len);
+    p = ngx_cpymem(p, b->data, b->len);
+
+    if (c) {
+        p = ngx_cpymem(p, c->data, c->len);
+    }
+
+    *p = '\0';
+    dst->len = len;
+
+    return NGX_OK;
 }
 
 
@@ -545,7 +597,7 @@ ngx_http_pgticket_route_match(ngx_http_request_t *r,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_pgticket_set_allow(ngx_http_request_t *r, ngx_uint_t methods)
 {
     u_char                      *p;

@@ -54,7 +54,9 @@ ngx_http_pgticket_status_handler(ngx_http_request_t *r)
             switch (pool->slots[i].state) {
 
             case NGX_HTTP_PGTICKET_BUSY:
+            case NGX_HTTP_PGTICKET_CANCELLING:
             case NGX_HTTP_PGTICKET_DRAINING:
+            case NGX_HTTP_PGTICKET_COOLING:
                 busy++;
                 break;
 
@@ -63,7 +65,6 @@ ngx_http_pgticket_status_handler(ngx_http_request_t *r)
                 break;
 
             case NGX_HTTP_PGTICKET_CONNECTING:
-            case NGX_HTTP_PGTICKET_SETUP:
                 connecting++;
                 break;
 

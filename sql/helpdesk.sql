@@ -116,8 +116,33 @@ SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"POST","params":{"userId
 -- an admin nobody is assigned to, an unknown admin: no match
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"all","assigned_admin":"support@jazenetworks.example"}}'));
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"all","assigned_admin":"x'' OR ''1''=''1"}}'));
+-- pages: limit (1 to 1000, default 100) tickets after offset (default 0);
+-- consecutive pages of every user's tickets, from the query, a form or a
+-- JSON body, make the whole list, in order
+CREATE FUNCTION pg_temp.ids(r pgticket.http_response) RETURNS text
+LANGUAGE sql AS $$
+	SELECT r.status || ' ' || coalesce(string_agg(d #>> '{Ticket,id}', ',' ORDER BY n), '-')
+	FROM json_array_elements(r.body::json -> 'data') WITH ORDINALITY AS x(d, n)
+$$;
+SELECT pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"0"}}')) =
+	(SELECT '200 ' || string_agg(p, ',' ORDER BY o)
+	 FROM (SELECT o, substr(pg_temp.ids(api_helpdesk.get_tickets(jsonb_build_object(
+			'params', jsonb_build_object('userId', '0'),
+			'query', jsonb_build_object('limit', '2', 'offset', o::text)))), 5) AS p
+		   FROM generate_series(0, 98, 2) o) pages
+	 WHERE p <> '-') AS pages_make_the_list;
+SELECT pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"6"},"query":{"limit":"1"}}')),
+	pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"6"},"body":{"limit":"1","offset":"1"},"body_type":"form"}')),
+	pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"6"},"body":{"limit":1,"offset":1},"body_type":"json"}')),
+	pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"0","status":"closed"},"query":{"limit":"1000","offset":"9223372036854775807"}}'));
 -- errors
 SELECT pg_temp.snap();
+SELECT v, pg_temp.show(api_helpdesk.get_tickets(jsonb_build_object(
+	'params', jsonb_build_object('userId', '0'), 'query', jsonb_build_object('limit', v))))
+FROM unnest(ARRAY['0', '1001', '-1', '1.5', 'abc', '10 OR 1=1', '99999999999999999999']) v;
+SELECT v, pg_temp.show(api_helpdesk.get_tickets(jsonb_build_object(
+	'params', jsonb_build_object('userId', '0'), 'query', jsonb_build_object('offset', v))))
+FROM unnest(ARRAY['-1', '1.5', 'abc', '99999999999999999999']) v;
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{},"query":{}}'));
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":""}}'));
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"abc"}}'));
@@ -370,4 +395,20 @@ SELECT pg_temp.probe('{"params":{"userId":"0","status":"all","assigned_admin":"b
 SELECT pg_temp.probe('{"params":{"userId":"0","status":"unresolved","assigned_admin":"support@jazenetworks.example"}}');
 SELECT pg_temp.probe('{"params":{"userId":"0","status":"all"},"body":{"fromDate":"01-01-2000 0:0","toDate":"31-12-2016"},"body_type":"form"}');
 SELECT pg_temp.probe('{"params":{"userId":"6","status":"all"}}');
+-- A page reads about the rows it lists, however many tickets match: every
+-- user's (each state's tickets in creation order), one user's, one
+-- admin's (3000 tickets each here, created a second apart)
+UPDATE pgticket.ticket SET created_at = created_at - number * interval '1 second',
+	updated_at = created_at - number * interval '1 second',
+	assignee_id = (SELECT id FROM pgticket.staff
+		WHERE username = 'support@jazenetworks.example')
+WHERE subject = 'bulk';
+ANALYZE pgticket.ticket;
+SELECT pg_temp.probe('{"params":{"userId":"0"},"query":{"limit":"5"}}');
+SELECT pg_temp.probe('{"params":{"userId":"0","status":"unresolved"},"query":{"limit":"5","offset":"10"}}');
+SELECT pg_temp.probe('{"params":{"userId":"7"},"query":{"limit":"5"}}');
+SELECT pg_temp.probe('{"params":{"userId":"0","status":"all","assigned_admin":"support@jazenetworks.example"},"query":{"limit":"5"}}');
+-- without a limit, a page is 100 tickets
+SELECT json_array_length(r.body::json -> 'data')
+FROM api_helpdesk.get_tickets('{"params":{"userId":"0"}}') r;
 ROLLBACK;

@@ -33,27 +33,60 @@ SELECT pg_describe_object(d.classid, d.objid, 0) AS uncommented
    AND obj_description(d.objid, d.classid::regclass::name) IS NULL
  ORDER BY 1;
 
--- pg_dump keeps every table's rows and every sequence's state, but for
--- sla_policy (shipped whole, edited in place); of the workflow tables it
--- keeps the rows a DBA adds, none of the shipped ones
+-- pg_dump keeps every table's rows and every sequence's state; of the
+-- tables that ship rows (the workflow tables, sla_policy) it keeps the rows
+-- a DBA adds and the shipped rows a DBA edits, none of the others
 SELECT c.oid::regclass AS not_dumped FROM pg_class c
  WHERE c.relnamespace = 'pgticket'::regnamespace AND c.relkind IN ('r', 'S')
    AND NOT EXISTS (SELECT FROM pg_extension e
 					WHERE e.extname = 'pgticket' AND c.oid = ANY (e.extconfig))
  ORDER BY 1;
+-- the rows each filter selects, counted as pg_dump runs it (search_path '')
 CREATE TEMP VIEW dumped AS
 SELECT x.c AS config,
 	   (xpath('/row/n/text()',
 			  query_to_xml(format('SELECT count(*) AS n FROM %s %s', x.c, x.cond),
 						   false, true, '')))[1]::text::int AS dumped
   FROM pg_extension e, unnest(e.extconfig::regclass[], e.extcondition) AS x(c, cond)
- WHERE e.extname = 'pgticket' AND x.c::text LIKE 'pgticket.workflow%';
+ WHERE e.extname = 'pgticket' AND x.cond <> '';
+SET search_path = '';
 SELECT * FROM dumped ORDER BY config::text;
+SELECT c.relname, count(*) FILTER (WHERE t.tgname IS NOT NULL) AS restore_trigger
+  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(c, cond)
+  JOIN pg_class c ON c.oid = x.c
+  LEFT JOIN pg_trigger t ON t.tgrelid = c.oid AND t.tgname = 'restore_shipped_row'
+ WHERE e.extname = 'pgticket' AND x.cond <> ''
+ GROUP BY 1 ORDER BY 1;
 BEGIN;
 INSERT INTO pgticket.workflow_state (workflow, state, category)
 	VALUES ('helpdesk', 'schema_extra', 'open');
+UPDATE pgticket.sla_policy SET resolve_within = '6 hours' WHERE priority = 'high';
+UPDATE pgticket.workflow_transition SET needs_assignee = true
+ WHERE (workflow, from_state, to_state) = ('helpdesk', 'open', 'resolved');
+UPDATE pgticket.workflow SET description = 'Our helpdesk' WHERE name = 'helpdesk';
 SELECT * FROM dumped ORDER BY config::text;
+-- an edit undone is not dumped
+UPDATE pgticket.sla_policy SET resolve_within = '8 hours' WHERE priority = 'high';
+SELECT * FROM dumped WHERE config = 'pgticket.sla_policy'::regclass;
+-- a restore inserts an edited shipped row (shipped = true): it updates the
+-- shipped row of that key; a DBA's insert of an existing key still fails
+INSERT INTO pgticket.sla_policy (priority, resolve_within, shipped)
+	VALUES ('high', '7 hours', true);
+INSERT INTO pgticket.workflow_transition
+	VALUES ('helpdesk', 'solve', 'open', 'resolved', false, true);
+SELECT priority, resolve_within, shipped FROM pgticket.sla_policy
+ WHERE priority = 'high';
+SELECT name, needs_assignee, shipped FROM pgticket.workflow_transition
+ WHERE (workflow, from_state, to_state) = ('helpdesk', 'open', 'resolved');
+SAVEPOINT s;
+INSERT INTO pgticket.sla_policy (priority, resolve_within) VALUES ('high', '9 hours');
+ROLLBACK TO s;
+-- shipped = true on a key nothing has: an ordinary insert
+INSERT INTO pgticket.workflow_state (workflow, state, category, shipped)
+	VALUES ('helpdesk', 'schema_other', 'open', true);
+SELECT state, shipped FROM pgticket.workflow_state WHERE state LIKE 'schema%' ORDER BY 1;
 ROLLBACK;
+RESET search_path;
 DROP VIEW dumped;
 
 \set VERBOSITY terse

@@ -115,6 +115,8 @@ SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
 
 DROP EXTENSION pgticket CASCADE;
 CREATE EXTENSION pgticket VERSION '1.0';
+-- a DBA's edit of a shipped row, made under 1.0 (checked at the end)
+UPDATE pgticket.sla_policy SET resolve_within = '5 hours' WHERE priority = 'urgent';
 ALTER EXTENSION pgticket UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
 
@@ -136,3 +138,12 @@ UNION ALL
 (SELECT 'updated only', * FROM updated EXCEPT ALL
  SELECT 'updated only', * FROM fresh)
 ORDER BY 2, 3, 1;
+
+-- The shipped rows are marked as such after the update, and pg_dump keeps
+-- the one the DBA edited under 1.0, as it would have been kept under 1.1.
+SELECT priority, resolve_within, shipped FROM pgticket.sla_policy ORDER BY 1;
+SELECT (xpath('/row/n/text()', query_to_xml(format(
+		'SELECT string_agg(priority::text, '','') AS n FROM %s %s', u.cfg::regclass, u.cond),
+		false, true, '')))[1]::text AS dumped
+FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(cfg, cond)
+WHERE e.extname = 'pgticket' AND u.cfg = 'pgticket.sla_policy'::regclass;

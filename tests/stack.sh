@@ -5,9 +5,16 @@
 # the same way.
 #
 # PostgreSQL refuses to run as root: when called as root, servers run as the
-# `postgres` user and the run directory is handed to that user.
+# `postgres` user and the run directory is handed to that user.  nginx is
+# then started by root, as nginx usually is: its configuration names
+# `postgres` in a `user` directive, so the workers run as that user, and an
+# `nginx -t` by root keeps the temporary directories theirs (without the
+# directive, root's nginx hands them to `nobody`, and the workers can no
+# longer buffer a request body to disk).
 #
-#   stack.sh deps                        install missing Debian packages
+#   stack.sh deps                        install missing Debian packages,
+#                                        and tests/openapi/node_modules
+#                                        (npm ci)
 #   stack.sh pg-start    DIR PORT        initdb if needed, start, wait
 #   stack.sh pg-stop     DIR             stop the cluster of DIR (pid file)
 #   stack.sh db-setup    DIR PORT DB     database, extension, login role,
@@ -16,9 +23,18 @@
 #   stack.sh db-allow    DIR PORT DB     let pgticket's roles connect to DB
 #                                        too (pg_hba.conf)
 #   stack.sh demo-load   DIR PORT DB     load the demo data (idempotent)
-#   stack.sh nginx-conf  DIR PORT PGPORT DB   write DIR/nginx/nginx.conf
-#   stack.sh nginx-start DIR             start nginx on DIR/nginx/nginx.conf
+#   stack.sh nginx-conf  DIR PORT PGPORT DB [NGINXDIR]
+#                                        write DIR/nginx/nginx.conf (or
+#                                        NGINXDIR/nginx.conf) and its files
+#   stack.sh docs-site   DIR             the OpenAPI documents and the
+#                                        reference page, into DIR
+#   stack.sh nginx-start DIR             start nginx on DIR/nginx/nginx.conf;
+#                                        if it runs, apply a changed
+#                                        configuration (reload) or module
+#                                        (restart)
 #   stack.sh nginx-stop  DIR             stop that nginx (pid file)
+#   stack.sh stop        DIR             stop nginx and PostgreSQL of DIR,
+#                                        saying what was stopped
 #   stack.sh wait-http   URL             wait until URL answers 2xx
 #   stack.sh as-owner CMD...             run CMD as the user owning servers
 #   stack.sh own-dir     DIR             create DIR owned by that user
@@ -59,14 +75,24 @@ own_dir() {
 deps() {
     local want=(postgresql-15 postgresql-server-dev-15 libjson-c-dev
                 libpq-dev nginx nginx-dev build-essential libssl-dev
-                libpcre2-dev zlib1g-dev curl perl valgrind
-                clang libclang-rt-14-dev)
+                libpcre2-dev zlib1g-dev curl perl valgrind procps strace
+                chromium clang libclang-rt-14-dev)
     local missing=()
     for p in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
             | grep -q 'install ok installed' || missing+=("$p")
     done
-    [ ${#missing[@]} -eq 0 ] && return 0
+    # Node.js may come from elsewhere than Debian (the machine's own)
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    if [ ${#missing[@]} -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+    node_deps
+}
+
+apt_install() {
+    local missing=("$@")
     if [ "$(id -u)" != 0 ]; then
         echo "pgticket needs: sudo apt-get install -y ${missing[*]}" >&2
         exit 1
@@ -79,6 +105,27 @@ deps() {
     # runs its own, so leave the system ones stopped.
     service postgresql stop >/dev/null 2>&1 || true
     service nginx stop >/dev/null 2>&1 || true
+}
+
+# The OpenAPI tools and swagger-ui-dist, pinned by
+# tests/openapi/package-lock.json: npm ci when tests/openapi/node_modules is
+# missing or was installed from another lockfile.  No install scripts run
+# (none is needed; swagger-ui-dist's would only report the download).
+node_deps() {
+    local tools=$top/tests/openapi
+    local stamp=$tools/node_modules/.pgticket-package-lock.json
+    cmp -s "$stamp" "$tools/package-lock.json" && return 0
+    if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+                  process.exit(a > 20 || (a == 20 && b >= 19) ? 0 : 1)'; then
+        echo "pgticket's OpenAPI tools need Node.js 20.19 or later," \
+             "not $(node --version)" >&2
+        exit 1
+    fi
+    echo "installing tests/openapi/node_modules (npm ci)"
+    (cd "$tools" && SCARF_ANALYTICS=false npm ci --ignore-scripts \
+        --no-audit --no-fund --loglevel=error >/dev/null) \
+        || { echo "npm ci failed in $tools" >&2; exit 1; }
+    cp "$tools/package-lock.json" "$stamp"
 }
 
 pg_start() {
@@ -102,6 +149,14 @@ timezone = 'UTC'
 EOF
     fi
     if as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
+        # line 4 of postmaster.pid: the port it listens on
+        local running
+        running=$(sed -n 4p "$dir/pgdata/postmaster.pid")
+        [ "$running" = "$port" ] && return 0
+        echo "PostgreSQL of $dir: port $running -> $port, restarting"
+        sed -i "s/^port = .*/port = $port/" "$dir/pgdata/postgresql.conf"
+        as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgresql.log" \
+            -o "-p $port -k $dir" -m fast -w -t 60 restart >/dev/null
         return 0
     fi
     as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgresql.log" \
@@ -182,38 +237,190 @@ demo_load() {
 }
 
 nginx_conf() {
-    local dir=$1 port=$2 pgport=$3 db=$4
-    own_dir "$dir/nginx"
+    local dir=$1 port=$2 pgport=$3 db=$4 ndir=${5:-$1/nginx}
+    own_dir "$ndir"
+    local user="# user: none, nginx runs as $(id -un) (not root)"
+    [ "$(id -u)" = 0 ] && user="user $owner;"
     sed -e "s|@PORT@|$port|g" -e "s|@PGHOST@|$dir|g" \
         -e "s|@PGPORT@|$pgport|g" -e "s|@DB@|$db|g" \
-        -e "s|@MODULE@|$module|g" -e "s|@DIR@|$dir/nginx|g" \
-        "$top/nginx-module/pgticket.conf.in" >"$dir/nginx/nginx.conf"
+        -e "s|@MODULE@|$module|g" -e "s|@DIR@|$ndir|g" \
+        -e "s|@USER@|$user|g" \
+        "$top/nginx-module/pgticket.conf.in" >"$ndir/nginx.conf"
     # each API's locations, included by nginx.conf
-    own_dir "$dir/nginx/pgticket"
-    cp "$top"/nginx-module/conf/*.conf "$dir/nginx/pgticket/"
+    own_dir "$ndir/pgticket"
+    cp "$top"/nginx-module/conf/*.conf "$ndir/pgticket/"
+    docs_site "$ndir/openapi-site"
+}
+
+# The static files conf/openapi.conf serves: openapi/<api>.yaml (from
+# nginx-module/openapi/), and under docs/ the reference page
+# (nginx-module/openapi/reference/) with swagger-ui-dist's files and
+# apis.json, the list of documents it offers (by title).
+docs_site() {
+    local out=$1 src=$top/nginx-module/openapi f title sep=
+    local dist=$top/tests/openapi/node_modules/swagger-ui-dist
+    if [ ! -f "$dist/swagger-ui-bundle.js" ]; then
+        echo "$dist is missing: run tests/stack.sh deps" >&2
+        exit 1
+    fi
+    rm -rf "$out"
+    own_dir "$out"
+    mkdir -p "$out/openapi" "$out/docs"
+    cp "$src"/*.yaml "$out/openapi/"
+    cp "$src"/reference/* "$out/docs/"
+    cp "$dist/swagger-ui-bundle.js" "$dist/swagger-ui-standalone-preset.js" \
+       "$dist/swagger-ui.css" "$dist/favicon-32x32.png" \
+       "$dist/favicon-16x16.png" "$out/docs/"
+    for f in "$src"/*.yaml; do
+        title=$(sed -n "s/^  title: *[\"']\{0,1\}\([^\"']*\).*/\1/p" "$f")
+        printf '%s\t%s\n' "${title:-$(basename "$f")}" "$(basename "$f")"
+    done | sort | {
+        printf '['
+        while IFS=$'\t' read -r title f; do
+            printf '%s\n{"name":"%s","url":"../openapi/%s"}' \
+                "$sep" "$title" "$f"
+            sep=,
+        done
+        printf ']\n'
+    } >"$out/docs/apis.json"
+}
+
+# The pid of the nginx master of DIR, if it runs.
+nginx_pid() {
+    local pid
+    pid=$(cat "$1/nginx/nginx.pid" 2>/dev/null) || return 0
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
+        && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nginx ] && echo "$pid"
+    return 0
+}
+
+# What a running nginx was started with, one line each: the checksum of its
+# configuration (nginx.conf and the included API files), the checksum of
+# the module, and the addresses it listens on.
+nginx_state() {
+    local ndir=$1/nginx
+    cat "$ndir/nginx.conf" "$ndir"/pgticket/*.conf 2>/dev/null \
+        | md5sum | cut -d' ' -f1
+    md5sum <"$module" | cut -d' ' -f1
+    nginx_listens "$ndir/nginx.conf" | tr '\n' ' '
+    echo
+}
+
+# host:port of each listen directive of a configuration
+nginx_listens() {
+    sed -n 's/^[[:space:]]*listen[[:space:]]\{1,\}\([^;[:space:]]*\).*/\1/p' "$1"
+}
+
+# Fail with a message naming PORT= when another program listens on an
+# address of the configuration (except those in $2, the running nginx's).
+nginx_ports_free() {
+    local conf=$1 ours=${2:-} addr
+    for addr in $(nginx_listens "$conf"); do
+        case " $ours " in *" $addr "*) continue ;; esac
+        if timeout 2 bash -c ": </dev/tcp/${addr%:*}/${addr##*:}" \
+                2>/dev/null; then
+            echo "$addr is already in use by another program:" \
+                 "choose a free port with PORT= (make run PORT=...)" >&2
+            return 1
+        fi
+    done
+}
+
+# nginx as root when root (the user directive drops the workers to the
+# servers' user), else as the caller
+run_nginx() {
+    local ndir=$1
+    shift
+    nginx "$@" -p "$ndir" -c "$ndir/nginx.conf" -e "$ndir/error.log"
 }
 
 nginx_start() {
-    local dir=$1
-    own_dir "$dir/nginx"
-    if [ -f "$dir/nginx/nginx.pid" ] \
-            && kill -0 "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null; then
-        return 0
+    local dir=$1 ndir=$1/nginx pid state was
+    own_dir "$ndir"
+    state=$(nginx_state "$dir")
+    pid=$(nginx_pid "$dir")
+    if [ -n "$pid" ]; then
+        was=$(cat "$ndir/started" 2>/dev/null || true)
+        [ "$state" = "$was" ] && return 0
+        if [ "$(sed -n 2p <<<"$state")" != "$(sed -n 2p <<<"$was")" ]; then
+            echo "nginx of $dir: the module changed, restarting"
+            nginx_stop "$dir"
+        else
+            nginx_reload "$dir" "$pid" "$(sed -n 3p <<<"$was")" || return 1
+            echo "$state" >"$ndir/started"
+            return 0
+        fi
     fi
-    as_owner nginx -q -p "$dir/nginx" -c "$dir/nginx/nginx.conf" \
-        -e "$dir/nginx/error.log"
+    nginx_ports_free "$ndir/nginx.conf" || return 1
+    if ! run_nginx "$ndir" -q; then
+        grep -q 'Address already in use' <(tail -5 "$ndir/error.log") \
+            && echo "a port of $ndir/nginx.conf is already in use:" \
+                    "choose a free port with PORT= (make run PORT=...)" >&2
+        return 1
+    fi
+    echo "$state" >"$ndir/started"
+}
+
+# Apply a changed configuration to a running nginx: test it, send HUP, and
+# wait until the workers of the old configuration are gone (they stop
+# accepting, finish what they serve and exit), so that every request from
+# then on meets the new one.
+nginx_reload() {
+    local dir=$1 pid=$2 ours=$3 ndir=$1/nginx old now
+    nginx_ports_free "$ndir/nginx.conf" "$ours" || return 1
+    run_nginx "$ndir" -q -t || return 1
+    old=$(pgrep -P "$pid" | sort)
+    kill -HUP "$pid"
+    for _ in $(seq 100); do
+        now=$(pgrep -P "$pid" | sort)
+        if [ -n "$(comm -13 <(echo "$old") <(echo "$now"))" ] \
+                && [ -z "$(comm -12 <(echo "$old") <(echo "$now"))" ]; then
+            echo "nginx of $dir: configuration reloaded"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "nginx of $dir did not take the new configuration within 10 s:" \
+         "see $ndir/error.log" >&2
+    return 1
 }
 
 nginx_stop() {
-    local pidfile=$1/nginx/nginx.pid pid
-    [ -f "$pidfile" ] || return 0
-    pid=$(cat "$pidfile")
+    local pid
+    pid=$(nginx_pid "$1")
+    [ -n "$pid" ] || return 0
     kill -QUIT "$pid" 2>/dev/null || return 0
     for _ in $(seq 50); do
         kill -0 "$pid" 2>/dev/null || return 0
         sleep 0.1
     done
     kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+}
+
+# make stop: stop both, and say what was stopped
+stop_all() {
+    local dir=$1 pid pgpid listens port
+    pid=$(nginx_pid "$dir")
+    if [ -n "$pid" ]; then
+        listens=$(sed -n 3p "$dir/nginx/started" 2>/dev/null || true)
+        nginx_stop "$dir"
+        echo "stopped nginx (pid $pid${listens:+, listening on ${listens% }})"
+    else
+        echo "nginx of $dir was not running"
+    fi
+    if [ -f "$dir/pgdata/postmaster.pid" ] && as_owner "$pgbin/pg_ctl" \
+            -D "$dir/pgdata" status >/dev/null 2>&1; then
+        pgpid=$(sed -n 1p "$dir/pgdata/postmaster.pid")
+        port=$(sed -n 4p "$dir/pgdata/postmaster.pid")
+        pg_stop "$dir"
+        echo "stopped PostgreSQL (pid $pgpid, port $port, $dir/pgdata)"
+    else
+        echo "PostgreSQL of $dir was not running"
+    fi
 }
 
 wait_http() {
@@ -235,10 +442,12 @@ case "$cmd" in
     db-allow)    db_allow "$@" ;;
     demo-load)   demo_load "$@" ;;
     nginx-conf)  nginx_conf "$@" ;;
+    docs-site)   docs_site "$@" ;;
     nginx-start) nginx_start "$@" ;;
     nginx-stop)  nginx_stop "$@" ;;
+    stop)        stop_all "$@" ;;
     wait-http)   wait_http "$@" ;;
     as-owner)    as_owner "$@" ;;
     own-dir)     own_dir "$@" ;;
-    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+    *) awk 'NR > 1 && /^set -e/ { exit } NR > 1' "$0" >&2; exit 2 ;;
 esac

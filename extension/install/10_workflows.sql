@@ -60,8 +60,9 @@ INSERT INTO pgticket.workflow_transition (workflow, name, from_state, to_state, 
 /*
  * pg_dump keeps the workflows, states and transitions a DBA adds; the rows
  * above come back with CREATE EXTENSION, so the filters leave them out
- * (they are built from the rows themselves, so they cannot drift).  A change
- * to a shipped row is not kept: add a row instead of updating one.
+ * (they are built from the rows themselves, so they cannot drift).  In 1.1,
+ * 15_shipped_config.sql replaces these filters so that a DBA's edits to
+ * the shipped rows are kept too.
  */
 SELECT pg_catalog.pg_extension_config_dump('pgticket.workflow',
 	'WHERE name NOT IN (' ||

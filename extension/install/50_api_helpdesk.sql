@@ -24,7 +24,7 @@ CREATE SCHEMA IF NOT EXISTS api_helpdesk;
  * helpdesk_error: the error shape, with the HTTP status repeated as
  * errorCode.
  */
-CREATE FUNCTION pgticket.helpdesk_error(status integer, message text)
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_error(status integer, message text)
 RETURNS pgticket.http_response
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -39,7 +39,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_error(integer, text) IS
  * error is not a client error (the caller re-raises it).  PT403 ("not
  * yours") is answered 404, so a client cannot tell that the ticket exists.
  */
-CREATE FUNCTION pgticket.helpdesk_caught(sqlstate text, message text)
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_caught(sqlstate text, message text)
 RETURNS pgticket.http_response
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -57,7 +57,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_caught(text, text) IS
  * helpdesk_check_body: refuse a body nginx could not parse, or a JSON body
  * that is not an object.
  */
-CREATE FUNCTION pgticket.helpdesk_check_body(request jsonb) RETURNS void
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_check_body(request jsonb) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
@@ -77,7 +77,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_check_body(jsonb) IS
 /*
  * helpdesk_required: a parameter that must be present and not blank.
  */
-CREATE FUNCTION pgticket.helpdesk_required(request jsonb, name text)
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_required(request jsonb, name text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 AS $$
@@ -98,7 +98,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_required(jsonb, text) IS
  * helpdesk_number: a numeric parameter (plain digits, fits in bigint); NULL
  * when optional and absent.
  */
-CREATE FUNCTION pgticket.helpdesk_number(request jsonb, name text,
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_number(request jsonb, name text,
 	required boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE
@@ -128,7 +128,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_number(jsonb, text, boolean) IS
 /*
  * helpdesk_flag: a "true"/"false" parameter; NULL when optional and absent.
  */
-CREATE FUNCTION pgticket.helpdesk_flag(request jsonb, name text,
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_flag(request jsonb, name text,
 	required boolean DEFAULT true)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE
@@ -161,7 +161,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_flag(jsonb, text, boolean) IS
  * state a concurrent request just committed (and answers with its own
  * 409) instead of failing later in the core with the core's message.
  */
-CREATE FUNCTION pgticket.helpdesk_ticket(n bigint, for_user bigint DEFAULT NULL,
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_ticket(n bigint, for_user bigint DEFAULT NULL,
 	for_update boolean DEFAULT false)
 RETURNS pgticket.ticket
 LANGUAGE plpgsql VOLATILE
@@ -194,7 +194,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_ticket(bigint, bigint, boolean) IS
  * helpdesk_admin: the active admin of that username, or PT404 naming the
  * parameter the username came from.
  */
-CREATE FUNCTION pgticket.helpdesk_admin(username text, param text)
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_admin(username text, param text)
 RETURNS pgticket.staff
 LANGUAGE plpgsql STABLE
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -221,7 +221,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_admin(text, text) IS
  * is assigned, then "open"; pending is "onhold"; solved is "resolved";
  * closed and cancelled are "closed".
  */
-CREATE FUNCTION pgticket.helpdesk_shown_status(category pgticket.state_category,
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_shown_status(category pgticket.state_category,
 	assignee_id bigint)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -247,7 +247,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_shown_status(pgticket.state_category, bigi
  * shows "unassigned"; resolved = category solved; all = every ticket).
  * NULL for an unknown filter.
  */
-CREATE FUNCTION pgticket.helpdesk_status_categories(filter text)
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_status_categories(filter text)
 RETURNS pgticket.state_category[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -281,7 +281,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_status_categories(text) IS
  * true resolutionType and resolutionSubject.  comments become the
  * description and the first public message of the user.
  */
-CREATE FUNCTION api_helpdesk.raise_ticket(request jsonb)
+CREATE OR REPLACE FUNCTION api_helpdesk.raise_ticket(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -364,9 +364,11 @@ COMMENT ON FUNCTION api_helpdesk.raise_ticket(jsonb) IS
  * GET|POST /api/v1/get_tickets/{userId}/{status}/{assigned_admin}: the
  * tickets of a user (0: of every user), oldest first, optionally filtered
  * by status, assigned admin and creation time (fromDate/toDate, dd-mm-yyyy
- * H:m; toDate includes its whole minute, or its whole day without a time).
+ * H:m; toDate includes its whole minute, or its whole day without a time),
+ * one page at a time: limit tickets (1 to 1000, default 100) after the
+ * first offset (default 0), so that no answer grows with the table.
  */
-CREATE FUNCTION api_helpdesk.get_tickets(request jsonb)
+CREATE OR REPLACE FUNCTION api_helpdesk.get_tickets(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -386,12 +388,19 @@ DECLARE
 	v_unassigned boolean;
 	v_due_from	timestamptz;
 	v_due_to	timestamptz;
+	v_limit		bigint;
+	v_offset	bigint;
 	v_ids		bigint[];
 	v_data		json;
 	r			http_response;
 BEGIN
 	PERFORM helpdesk_check_body(request);
 	v_user := helpdesk_number(request, 'userId');
+	v_limit := coalesce(helpdesk_number(request, 'limit', false), 100);
+	IF v_limit NOT BETWEEN 1 AND 1000 THEN
+		PERFORM req_fail(400, 'The limit parameter must be from 1 to 1000');
+	END IF;
+	v_offset := coalesce(helpdesk_number(request, 'offset', false), 0);
 	v_status := coalesce(req_arg(request, 'status'), 'all');
 	IF helpdesk_status_categories(v_status) IS NULL THEN
 		PERFORM req_fail(400, 'The status parameter must be one of unresolved, overdue, duetoday, open, onhold, unassigned, resolved, closed, all');
@@ -450,56 +459,86 @@ BEGIN
 	END IF;
 
 	/*
-	 * Find the tickets first, then render them by primary key.  One static
-	 * statement per driving index, so that each keeps a cached generic plan
-	 * that is an index scan: a user's tickets by ticket_customer, an
-	 * admin's by ticket_assignee, overdue and duetoday by ticket_due, the
-	 * rest by ticket_workflow_state.  ("v IS NULL OR col = v" on the
-	 * driving column would make that plan a seq scan.)  The "IS NULL OR"
-	 * left below only filter rows an index already found.
+	 * Find one page of tickets first, then render them by primary key.  One
+	 * static statement per driving index, so that each keeps a cached
+	 * generic plan that is an index scan: a user's tickets by
+	 * ticket_customer, an admin's by ticket_assignee, overdue and duetoday
+	 * by ticket_due, the rest by ticket_workflow_state.  ("v IS NULL OR col
+	 * = v" on the driving column would make that plan a seq scan.)  The "IS
+	 * NULL OR" left below only filter rows an index already found.  All but
+	 * ticket_due are in the page's order (created_at, number), so the scan
+	 * stops at the page's end; overdue and duetoday read the unresolved
+	 * tickets due in their window.
 	 */
 	IF v_customer IS NOT NULL AND v_admin IS NULL THEN
-		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
-		FROM ticket t
-		WHERE t.customer_id = v_customer
-			AND t.created_at >= v_from AND t.created_at < v_to
-			AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-			AND (NOT v_unassigned OR t.assignee_id IS NULL)
-			AND (v_due_to IS NULL
-				OR (t.due_at >= v_due_from AND t.due_at < v_due_to));
+		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
+		FROM (SELECT t.id, t.created_at, t.number
+			FROM ticket t
+			WHERE t.customer_id = v_customer
+				AND t.created_at >= v_from AND t.created_at < v_to
+				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
+				AND (NOT v_unassigned OR t.assignee_id IS NULL)
+				AND (v_due_to IS NULL
+					OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
+			ORDER BY t.created_at, t.number
+			OFFSET v_offset LIMIT v_limit) p;
 	ELSIF v_customer IS NOT NULL THEN
-		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
-		FROM ticket t
-		WHERE t.customer_id = v_customer
-			AND t.assignee_id = v_admin
-			AND t.created_at >= v_from AND t.created_at < v_to
-			AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-			AND NOT v_unassigned
-			AND (v_due_to IS NULL
-				OR (t.due_at >= v_due_from AND t.due_at < v_due_to));
+		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
+		FROM (SELECT t.id, t.created_at, t.number
+			FROM ticket t
+			WHERE t.customer_id = v_customer
+				AND t.assignee_id = v_admin
+				AND t.created_at >= v_from AND t.created_at < v_to
+				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
+				AND NOT v_unassigned
+				AND (v_due_to IS NULL
+					OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
+			ORDER BY t.created_at, t.number
+			OFFSET v_offset LIMIT v_limit) p;
 	ELSIF v_admin IS NOT NULL THEN
-		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
-		FROM ticket t
-		WHERE t.assignee_id = v_admin
-			AND t.created_at >= v_from AND t.created_at < v_to
-			AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-			AND NOT v_unassigned
-			AND (v_due_to IS NULL
-				OR (t.due_at >= v_due_from AND t.due_at < v_due_to));
+		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
+		FROM (SELECT t.id, t.created_at, t.number
+			FROM ticket t
+			WHERE t.assignee_id = v_admin
+				AND t.created_at >= v_from AND t.created_at < v_to
+				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
+				AND NOT v_unassigned
+				AND (v_due_to IS NULL
+					OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
+			ORDER BY t.created_at, t.number
+			OFFSET v_offset LIMIT v_limit) p;
 	ELSIF v_due_to IS NOT NULL THEN
 		/* unresolved tickets are never closed: ticket_due's predicate */
-		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
-		FROM ticket t
-		WHERE t.due_at >= v_due_from AND t.due_at < v_due_to
-			AND t.closed_at IS NULL
-			AND t.created_at >= v_from AND t.created_at < v_to
-			AND t.workflow = 'helpdesk' AND t.state = ANY (v_states);
+		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
+		FROM (SELECT t.id, t.created_at, t.number
+			FROM ticket t
+			WHERE t.due_at >= v_due_from AND t.due_at < v_due_to
+				AND t.closed_at IS NULL
+				AND t.created_at >= v_from AND t.created_at < v_to
+				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
+			ORDER BY t.created_at, t.number
+			OFFSET v_offset LIMIT v_limit) p;
 	ELSE
-		SELECT array_agg(t.id ORDER BY t.created_at, t.number) INTO v_ids
-		FROM ticket t
-		WHERE t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-			AND t.created_at >= v_from AND t.created_at < v_to
-			AND (NOT v_unassigned OR t.assignee_id IS NULL);
+		/*
+		 * Each state's range of ticket_workflow_state is in creation
+		 * order: take the first offset + limit tickets of each, and the
+		 * page from their merge, so the work stays within (states) x
+		 * (offset + limit) rows however many tickets there are.
+		 */
+		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
+		FROM (SELECT t.id, t.created_at, t.number
+			FROM unnest(v_states) AS s(state)
+			CROSS JOIN LATERAL (
+				SELECT t.id, t.created_at, t.number
+				FROM ticket t
+				WHERE t.workflow = 'helpdesk' AND t.state = s.state
+					AND t.created_at >= v_from AND t.created_at < v_to
+					AND (NOT v_unassigned OR t.assignee_id IS NULL)
+				ORDER BY t.created_at, t.number
+				LIMIT least(v_offset, 9223372036854775807 - v_limit) + v_limit
+			) t
+			ORDER BY t.created_at, t.number
+			OFFSET v_offset LIMIT v_limit) p;
 	END IF;
 
 	SELECT coalesce(json_agg(json_build_object('Ticket', json_build_object(
@@ -537,7 +576,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 COMMENT ON FUNCTION api_helpdesk.get_tickets(jsonb) IS
-	'GET|POST /api/v1/get_tickets/{userId}/{status}/{assigned_admin}: list tickets by user, status, admin, creation dates';
+	'GET|POST /api/v1/get_tickets/{userId}/{status}/{assigned_admin}: one page of tickets by user, status, admin and creation dates (fromDate, toDate), oldest first (seed 004, contract.md); limit = tickets per page, 1 to 1000, default 100; offset = tickets skipped, default 0 (pgticket''s, the seed has no paging). 400 naming a bad parameter, 404 for an unknown userId';
 
 /*
  * POST /api/v1/send_message: ticketId, ticketMessage, sender (admin|user),
@@ -545,7 +584,7 @@ COMMENT ON FUNCTION api_helpdesk.get_tickets(jsonb) IS
  * username is sender_name; a user's message is written as the ticket's own
  * customer (sender_name is required but not matched) and is always public.
  */
-CREATE FUNCTION api_helpdesk.send_message(request jsonb)
+CREATE OR REPLACE FUNCTION api_helpdesk.send_message(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -605,7 +644,7 @@ COMMENT ON FUNCTION api_helpdesk.send_message(jsonb) IS
  * user's and internal messages are left out; without it (the admin
  * console) everything is shown.
  */
-CREATE FUNCTION api_helpdesk.get_ticket_details(request jsonb)
+CREATE OR REPLACE FUNCTION api_helpdesk.get_ticket_details(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -673,7 +712,7 @@ COMMENT ON FUNCTION api_helpdesk.get_ticket_details(jsonb) IS
  * GET|POST /api/v1/close_ticket/{ticketId}: close a ticket that is not
  * closed yet.
  */
-CREATE FUNCTION api_helpdesk.close_ticket(request jsonb)
+CREATE OR REPLACE FUNCTION api_helpdesk.close_ticket(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -711,7 +750,7 @@ COMMENT ON FUNCTION api_helpdesk.close_ticket(jsonb) IS
  * POST /api/v1/assign_ticket_to_admin: ticketId, admin (username).  Assigns
  * the ticket and moves a new ticket to open.
  */
-CREATE FUNCTION api_helpdesk.assign_ticket_to_admin(request jsonb)
+CREATE OR REPLACE FUNCTION api_helpdesk.assign_ticket_to_admin(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -756,7 +795,7 @@ COMMENT ON FUNCTION api_helpdesk.assign_ticket_to_admin(jsonb) IS
  * POST /api/v1/reopen_ticket: ticketId, userId, comments.  Only a closed
  * ticket, only by its user; comments become a public message of the user.
  */
-CREATE FUNCTION api_helpdesk.reopen_ticket(request jsonb)
+CREATE OR REPLACE FUNCTION api_helpdesk.reopen_ticket(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -803,7 +842,7 @@ COMMENT ON FUNCTION api_helpdesk.reopen_ticket(jsonb) IS
  * ticket's user, once it is resolved or closed; a new rating replaces the
  * previous one.
  */
-CREATE FUNCTION api_helpdesk.ticket_rating(request jsonb)
+CREATE OR REPLACE FUNCTION api_helpdesk.ticket_rating(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp

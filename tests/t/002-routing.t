@@ -213,7 +213,7 @@ is($r->{status}, 400, 'invalid UTF-8 in a JSON body is 400');
 
 my %map = (PT400 => [400, 'Bad request'], PT404 => [404, 'Not found'],
            PT409 => [409, 'Conflict'], 22023 => [400, 'Bad request'],
-           23505 => [400, 'Bad request'], 42501 => [403, 'Forbidden'],
+           23505 => [409, 'Conflict'], 42501 => [500, 'Internal error'],
            XX000 => [500, 'Internal error'], P0001 => [500, 'Internal error'],
            53300 => [503, 'Service unavailable']);
 for my $code (sort keys %map) {

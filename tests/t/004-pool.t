@@ -101,8 +101,8 @@ cmp_ok($took, '<', 3, 'not later');
 $s = status();
 is($s->{'pgticket_errors_total{kind="timeout"}'}, 1, 'status: 1 timeout');
 
-# whichever fires first, our deadline (the connection is closed) or the
-# server's statement_timeout (57014), the query must not go on running
+# at the deadline the statement is cancelled (57014) before the client is
+# answered: it must not go on running
 ok(wait_until(3, sub {
     my ($row) = psql("select count(*) from pg_stat_activity "
                      . "where usename = 'pgticket_web' and state = 'active'");
@@ -116,10 +116,17 @@ is(status()->{'pgticket_connections{state="idle"}'}, 2,
 
 # a backend killed while idle is noticed and replaced
 
+my %killed = map { $_->[0] => 1 } psql(
+    "select pid from pg_stat_activity where usename = 'pgticket_web'");
 psql("select pg_terminate_backend(pid) from pg_stat_activity "
      . "where usename = 'pgticket_web'");
+# noticed: the slots are free, or (the worker reconnects by itself when its
+# last connection is gone) held by new backends only
 ok(wait_until(3, sub {
-    status()->{'pgticket_connections{state="idle"}'} == 0 }),
+    my $idle = status()->{'pgticket_connections{state="idle"}'};
+    my @now = map { $_->[0] } psql("select pid from pg_stat_activity "
+                                   . "where usename = 'pgticket_web'");
+    $idle == 0 || ($idle == @now && !grep { $killed{$_} } @now) }),
    'killed idle connections are noticed');
 $r = http(GET => '/api/echo');
 is($r->{status}, 200, 'a request after the kill succeeds');

@@ -1,6 +1,8 @@
 #!/usr/bin/perl
 # PostgreSQL going away and coming back: the unavailable answer at once
-# while it is down, service back without a reload once it is up.
+# while it is down, service back without a reload once it is up, in every
+# worker by itself (each reconnects on its own, not only when a request
+# happens to reach it).
 
 use strict;
 use warnings;
@@ -9,6 +11,7 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use Time::HiRes qw(time);
 use PgTicketTest;
+use PgTicketFault;
 
 start_nginx(<<'CONF', workers => 2);
     pgticket_database "%%CONNINFO%%";
@@ -16,6 +19,10 @@ start_nginx(<<'CONF', workers => 2);
 
     server {
         listen 127.0.0.1:%%PORT%%;
+
+        location = /pgticket_status {
+            pgticket_status;
+        }
 
         location /api/ {
             pgticket_unavailable 503 application/json '{"errorCode":503}';
@@ -53,6 +60,20 @@ my $back = wait_until(5, sub { http(GET => '/api/echo')->{status} == 200 });
 my $after = time - $started;
 ok($back, 'service resumes without a reload');
 cmp_ok($after, '<', 2, 'within 2 seconds of PostgreSQL being up');
+
+diag(sprintf('recovery after PostgreSQL is up: %.2f s', $after));
+
+# each worker has a connection again: the status page of whichever worker
+# answers names its pid and its idle connections
+my @workers = worker_pids();
+is(scalar @workers, 2, 'two workers');
+my %idle;
+ok(wait_until(5, sub {
+    my $s = http(GET => '/pgticket_status')->{content} // '';
+    my ($pid, $n) = $s =~ /pgticket_connections\{pid="(\d+)",state="idle"\} (\d+)/;
+    $idle{$pid} = $n if $pid;
+    !grep { !$idle{$_} } @workers;
+}), 'every worker has reconnected by itself');
 
 @res = parallel(('/api/echo') x 8);
 is(scalar(grep { $_->{status} == 200 } @res), 8,

@@ -12,6 +12,20 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use PgTicketTest;
 
+# a function whose result type changes between the rounds
+sub shape {
+    my ($type) = @_;
+    psql(<<"SQL");
+create schema if not exists api_test;
+drop function if exists api_test.shape(jsonb);
+create function api_test.shape(request jsonb)
+returns table (status int, headers json, body $type)
+language sql security definer as \$\$ select 200, null::json, 'shape'::$type \$\$;
+SQL
+}
+
+shape('text');
+
 start_nginx(<<'CONF', valgrind => 1);
     pgticket_database "%%CONNINFO%%";
     pgticket_pool max=2 queue=8 timeout=3s;
@@ -38,6 +52,9 @@ start_nginx(<<'CONF', valgrind => 1);
                                api_helpdesk.get_ticket_details;
             pgticket_route POST /api/v1/send_message
                                 api_helpdesk.send_message;
+            pgticket_route GET|POST "/api/v1/close_ticket/{ticketId}"
+                                api_helpdesk.close_ticket;
+            pgticket_route GET /api/shape api_test.shape;
         }
     }
 CONF
@@ -101,6 +118,19 @@ for my $round (1, 2) {
 
     $r = http(GET => '/api/sleep?s=5');
     is($r->{status}, 503, "$round: past the timeout");
+
+    # HEAD of a route that writes: read-only, 405
+    $r = http(HEAD => '/api/v1/close_ticket/11');
+    is($r->{status}, 405, "$round: HEAD of a writing route");
+
+    # a serialization failure, run again, then the unavailable answer
+    is(http(GET => '/api/fail/40001')->{status}, 503, "$round: 40001");
+
+    # the result type behind a prepared statement changes
+    is(http(GET => '/api/shape')->{status}, 200, "$round: shape");
+    shape($round == 1 ? 'varchar' : 'text');
+    is(http(GET => '/api/shape')->{status}, 200,
+       "$round: shape, changed under a prepared statement");
 
     $r = http(GET => '/status');
     like($r->{content}, qr/^pgticket_requests_total\{pid="\d+"\} \d+$/m,

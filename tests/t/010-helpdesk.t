@@ -227,6 +227,70 @@ my @seed_tickets = map { { Ticket => {
     is(counts(), $c, 'get_tickets errors wrote nothing');
 }
 
+# ------------------------------------------------------ get_tickets, paging
+# A page is limit tickets (1 to 1000, default 100) after offset (default
+# 0).  User 880 gets 120 tickets of 2017, oldest first by number.
+{
+    psql(q{
+        insert into pgticket.customer (name, account, helpdesk_user_id)
+        values ('pager', 'jazenetworks', 880)
+        on conflict (helpdesk_user_id) do nothing;
+        select count(pgticket.create_ticket('helpdesk', c.id, 'page ' || g,
+                   'paging', 'low', 'Technical',
+                   created_at => timestamptz '2017-01-01 00:00 UTC'
+                                 + g * interval '1 minute'))
+          from pgticket.customer c, generate_series(1, 120) g
+         where c.helpdesk_user_id = 880
+           and not exists (select from pgticket.ticket t
+                            where t.customer_id = c.id);
+    });
+    my @all = map { $_->[0] } psql(q{
+        select t.number from pgticket.ticket t join pgticket.customer c
+            on c.id = t.customer_id
+         where c.helpdesk_user_id = 880 order by t.created_at, t.number});
+    is(scalar @all, 120, 'user 880 has 120 tickets');
+    my $ids = sub { [ map { $_->{Ticket}{id} } @{ doc($_[0])->{data} // [] } ] };
+
+    my $r = http(GET => '/api/v1/get_tickets/880');
+    is($r->{status}, 200, 'get_tickets/880: 200');
+    is_deeply($ids->($r), [ @all[0 .. 99] ],
+              'get_tickets/880 without limit: the 100 oldest');
+    is_deeply($ids->(get_q('/api/v1/get_tickets/880', limit => 1000)), \@all,
+              'get_tickets/880 limit=1000: all 120');
+    is_deeply($ids->(get_q('/api/v1/get_tickets/880/unresolved',
+                           limit => 7, offset => 50)), [ @all[50 .. 56] ],
+              'get_tickets limit and offset in the query');
+    is_deeply($ids->(post_form('/api/v1/get_tickets/880', limit => 50,
+                               offset => 100)), [ @all[100 .. 119] ],
+              'get_tickets limit and offset as form fields: the last 20');
+    is_deeply($ids->(post_json('/api/v1/get_tickets',
+                               { userId => 880, limit => 2, offset => 118 })),
+              [ @all[118, 119] ], 'get_tickets limit and offset in JSON');
+    is_deeply($ids->(get_q('/api/v1/get_tickets/880', offset => 120)), [],
+              'get_tickets offset past the end: no tickets');
+
+    my $every = $ids->(get_q('/api/v1/get_tickets/0', limit => 1000));
+    my $page = $ids->(get_q('/api/v1/get_tickets/0', limit => 3,
+                            offset => 2));
+    is_deeply($page, [ @$every[2 .. 4] ],
+              'get_tickets/0 limit=3 offset=2: the 3rd to 5th of every user');
+    ok(@{ $ids->(http(GET => '/api/v1/get_tickets/0')) } <= 100,
+       'get_tickets/0: at most 100 tickets');
+
+    my $c = counts();
+    for my $bad (['limit', 0], ['limit', 1001], ['limit', '1e2'],
+                 ['limit', '-5'], ['offset', '-1'], ['offset', 'x'],
+                 ['offset', '1 OR 1=1']) {
+        my ($k, $v) = @$bad;
+        my $msg = $k eq 'limit' && $v =~ /^\d+$/
+            ? 'The limit parameter must be from 1 to 1000'
+            : "The $k parameter must be a number";
+        is_error(get_q('/api/v1/get_tickets/0', $k => $v), 400, $msg,
+                 "get_tickets $k=$v");
+    }
+    is(counts(), $c, 'get_tickets paging errors wrote nothing');
+}
+
 # ------------------------------------------- raise_ticket, the seed's inputs
 
 my %raise = (type => 'Technical', subject => 'connection timeout',

@@ -1,0 +1,182 @@
+#!/usr/bin/perl
+# What the configuration is checked for when it is read.
+#
+# No blocking name lookup in a worker: a host name in pgticket_database is
+# resolved when the configuration is read (nginx -t fails on a name that
+# does not resolve), and the worker connects to the address.  Checked with
+# strace on the worker while it opens connections: no /etc/hosts, no DNS.
+# The connection string never shows in nginx -t's messages.
+#
+# Directive values that end up in int lengths and int milliseconds are
+# bounded: pgticket_body_limit (json-c and libpq take int lengths) and the
+# pool's timeout (statement_timeout and lock_timeout are int
+# milliseconds); large_result= is a size.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use Test::More;
+use Time::HiRes qw(sleep);
+use PgTicketTest;
+use PgTicketFault;
+
+my ($rundir, $pgport, $db) = @ENV{qw(PGTICKET_RUNDIR PGTICKET_PGPORT
+                                     PGTICKET_DB)};
+
+sub conf {
+    my ($conninfo) = @_;
+    return <<"CONF";
+    pgticket_database "$conninfo";
+    pgticket_pool max=2 queue=16 timeout=3s;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
+        location /api/ {
+            pgticket_route GET /api/echo api_test.echo;
+        }
+    }
+CONF
+}
+
+# nginx -t
+
+my ($out) = nginx_t(conf("host=pgticket-faults.invalid dbname=$db"));
+like($out, qr/"pgticket_database" host "pgticket-faults\.invalid" cannot be resolved/,
+     'a host name that does not resolve fails nginx -t');
+like($out, qr/t\.conf:\d+/, 'naming the line');
+
+($out) = nginx_t(conf("host=localhost,$rundir port=1,2,3 dbname=$db"));
+like($out, qr/"pgticket_database" directive must have one port, or as many ports as hosts/,
+     'ports that do not match the hosts fail nginx -t');
+
+($out) = nginx_t(conf("dbname=$db password=sekret 'unterminated"));
+like($out, qr/"pgticket_database" directive is not a valid libpq connection string/,
+     'a malformed connection string fails nginx -t');
+unlike($out, qr/sekret/, 'without showing the string');
+
+($out) = nginx_t(conf("host=localhost dbname=$db") . "\n"
+                 . 'pgticket_database "dbname=x";');
+like($out, qr/"pgticket_database" directive is duplicate/, 'duplicate');
+
+($out) = nginx_t(conf("host=localhost,127.0.0.1,$rundir port=5432 "
+                      . "dbname=$db"));
+like($out, qr/test is successful/, 'names, addresses and sockets mixed')
+    or diag($out);
+
+# bounds of directive values
+
+sub bounds_conf {
+    my ($pool, $loc) = @_;
+    return <<"CONF";
+    pgticket_database "%%CONNINFO%%";
+    $pool
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
+        location /api/ {
+            pgticket_route GET /api/ok api_test.echo;
+            $loc
+        }
+    }
+CONF
+}
+
+my @good = (
+    ['pgticket_pool timeout=24h;', ''],
+    ['pgticket_pool max=1 queue=0 timeout=1ms large_result=0;', ''],
+    ['pgticket_pool large_result=64m;', ''],
+    ['', 'pgticket_body_limit 256m;'],
+    ['', 'pgticket_body_limit 0;'],
+);
+
+for my $case (@good) {
+    my ($out) = nginx_t(bounds_conf(@$case));
+    like($out, qr/test is successful/, "accepted: @$case") or diag($out);
+}
+
+my @bad = (
+    ['pgticket_pool timeout=24h1ms;', '',
+     qr/invalid parameter "timeout=24h1ms"/],
+    ['pgticket_pool timeout=100d;', '', qr/invalid parameter "timeout=100d"/],
+    ['pgticket_pool timeout=9999999999999999999;', '',
+     qr/invalid parameter "timeout=9+"/],
+    ['pgticket_pool large_result=lots;', '',
+     qr/invalid parameter "large_result=lots"/],
+    ['pgticket_pool large_result=-1;', '',
+     qr/invalid parameter "large_result=-1"/],
+    ['', 'pgticket_body_limit 257m;',
+     qr/"pgticket_body_limit" directive must be at most 256m/],
+    ['', 'pgticket_body_limit 3000m;',
+     qr/"pgticket_body_limit" directive must be at most 256m/],
+    ['', 'pgticket_body_limit 99999999999999999999;',
+     qr/"pgticket_body_limit" directive invalid value/],
+);
+
+for my $case (@bad) {
+    my ($pool, $loc, $re) = @$case;
+    my ($out, $file) = nginx_t(bounds_conf($pool, $loc));
+    like($out, $re, "refused: $pool$loc");
+    like($out, qr/\Q$file\E:\d+/, 'naming the line');
+    unlike($out, qr/test is successful/, 'nginx -t fails');
+}
+
+# a worker connecting to localhost over TCP (relayed to the cluster's unix
+# socket) looks nothing up
+
+my $fwd = listener('forward', "$rundir/.s.PGSQL.$pgport");
+my $tcp = "host=localhost port=" . $fwd->port
+          . " dbname=$db user=pgticket_web sslmode=disable";
+
+start_nginx(conf($tcp));
+
+my $r = http(GET => '/api/echo');
+is($r->{status}, 200, 'a request over TCP to "localhost"');
+
+SKIP: {
+    my $strace = `command -v strace 2>/dev/null`;
+    chomp $strace;
+    skip 'strace is not installed', 4 unless $strace && $> == 0;
+
+    my ($worker) = worker_pids();
+    my $trace = test_dir() . '/strace.out';
+    unlink $trace;
+    my $pid = fork // die;
+    if ($pid == 0) {
+        open(STDERR, '>', '/dev/null');
+        exec($strace, '-f', '-p', $worker, '-e',
+             'trace=openat,open,connect', '-o', $trace);
+        exit 127;
+    }
+    # strace makes the file, then attaches
+    ok(wait_until(5, sub { -e $trace }), 'strace runs');
+    sleep 1;
+
+    # new connections: the backends are gone, so the pool opens others
+    psql("select pg_terminate_backend(pid) from pg_stat_activity "
+         . "where usename = 'pgticket_web'");
+    sleep 0.3;
+    my @res = map { http(GET => '/api/echo') } 1 .. 3;
+    @res = (@res, parallel(('/api/echo') x 4));
+    is(scalar(grep { $_->{status} == 200 } @res), 7,
+       'requests on new connections succeed');
+
+    kill 'INT', $pid;
+    waitpid($pid, 0);
+
+    my $text = do { local $/; open(my $fh, '<', $trace); <$fh> // '' };
+    my $port = $fwd->port;
+    like($text, qr/connect\(\d+, \{sa_family=AF_INET, sin_port=htons\($port\), sin_addr=inet_addr\("127\.0\.0\.1"\)/,
+         'the worker connected to the address');
+    unlike($text, qr{/etc/hosts|nsswitch|resolv\.conf|nscd|htons\(53\)},
+           'and looked no name up')
+        or diag(join "\n", grep { m{hosts|nss|resolv|nscd|htons\(53\)} }
+                split /\n/, $text);
+}
+
+stop_nginx();
+$fwd->stop;
+
+done_testing();

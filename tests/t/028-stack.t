@@ -1,0 +1,143 @@
+#!/usr/bin/perl
+# The operator's stack, as `make run` and `make stop` drive it, in a run
+# directory of its own: root's `nginx -t` on the generated configuration
+# leaves the servers able to buffer large bodies; `make run` again applies a
+# new PORT= (reload), a new module (restart) and a new PGPORT=; a port
+# taken by another program is refused with a message naming PORT=, and the
+# running nginx keeps serving; `make stop` says what it stopped.
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use IO::Socket::INET;
+use Test::More;
+use PgTicketTest;
+
+my $top = "$FindBin::Bin/../..";
+my $rd = test_dir() . '/run';
+my ($p1, $p2, $p3) = (port(), port() + 50, port() + 60);
+my $pgport = $ENV{PGTICKET_PGPORT} + 28;
+
+# make TARGET VAR=VALUE...: (exit status, stdout and stderr)
+sub make {
+    my ($target, %vars) = @_;
+    my $args = join ' ', map { "'$_=$vars{$_}'" } sort keys %vars;
+    my $out = `make -s -C '$top' $target RUN_DIR='$rd' $args 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub status_on {
+    my ($port) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                  Timeout => 2) or return 0;
+    print $s "GET /pgticket_status HTTP/1.0\r\n\r\n";
+    my $head = <$s> // '';
+    return $head =~ m{^HTTP/1\.\d 200} ? 1 : 0;
+}
+
+sub master_pid {
+    open(my $fh, '<', "$rd/nginx/nginx.pid") or return 0;
+    chomp(my $pid = <$fh> // '');
+    return $pid;
+}
+
+END {
+    # whatever happened, nothing of this test keeps running
+    system("make -s -C '$top' stop RUN_DIR='$rd' >/dev/null 2>&1")
+        if -d $rd;
+}
+
+# a run left over by an interrupted test stops first
+system("make -s -C '$top' stop RUN_DIR='$rd' >/dev/null 2>&1") if -d $rd;
+system('rm', '-rf', $rd);
+
+my ($rc, $out) = make('run', PORT => $p1, PGPORT => $pgport);
+is($rc, 0, 'make run: exit 0') or diag($out);
+ok(status_on($p1), "make run: nginx answers on PORT=$p1");
+
+# nginx -t by root on the generated configuration, then a body nginx
+# buffers to a temporary file (over client_body_buffer_size, 16 KB)
+SKIP: {
+    skip 'not root', 3 unless $> == 0;
+    my $t = `nginx -t -p '$rd/nginx' -c '$rd/nginx/nginx.conf' -e '$rd/nginx/t.log' 2>&1`;
+    is($?, 0, "root's nginx -t on the generated configuration") or diag($t);
+    my $owner = getpwuid((stat "$rd/nginx/client_body_temp")[4]);
+    is($owner, 'postgres', 'client_body_temp still belongs to the servers');
+    my $body = 'type=Payment&subject=big&userId=6&comments=' . ('a' x 40000);
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$p1", Timeout => 10);
+    print $s "POST /api/v1/raise_ticket HTTP/1.0\r\nHost: localhost\r\n"
+        . "Content-Type: application/x-www-form-urlencoded\r\n"
+        . 'Content-Length: ' . length($body) . "\r\n\r\n$body";
+    my $answer = do { local $/; <$s> } // '';
+    like($answer, qr{^HTTP/1\.\d 200 .*"status":"success"}s,
+         'a 40 KB body after root\'s nginx -t: 200');
+}
+
+my $pid = master_pid();
+($rc, $out) = make('run', PORT => $p2, PGPORT => $pgport);
+is($rc, 0, 'make run PORT=<new>: exit 0') or diag($out);
+like($out, qr/configuration reloaded/, 'make run PORT=<new>: reloads');
+ok(status_on($p2), "nginx answers on the new PORT=$p2");
+is(master_pid(), $pid, 'the same nginx (a reload, not a restart)');
+ok(wait_until(10, sub { !status_on($p1) }), "the old PORT=$p1 is let go");
+
+($rc, $out) = make('run', PORT => $p2, PGPORT => $pgport);
+is($rc, 0, 'make run again, nothing changed: exit 0');
+unlike($out, qr/reloaded|restarting/, 'nothing changed: nginx left alone');
+
+# the running nginx was started with another build of the module
+{
+    open(my $fh, '<', "$rd/nginx/started") or die "started: $!\n";
+    my @lines = <$fh>;
+    close $fh;
+    $lines[1] = "0123456789abcdef0123456789abcdef\n";
+    open($fh, '>', "$rd/nginx/started") or die "started: $!\n";
+    print $fh @lines;
+    close $fh;
+}
+($rc, $out) = make('run', PORT => $p2, PGPORT => $pgport);
+is($rc, 0, 'make run with a new module: exit 0') or diag($out);
+like($out, qr/module changed, restarting/, 'a new module: nginx restarts');
+isnt(master_pid(), $pid, 'a new nginx master');
+ok(status_on($p2), 'and it answers');
+
+($rc, $out) = make('run', PORT => $p2, PGPORT => $pgport + 1);
+is($rc, 0, 'make run PGPORT=<new>: exit 0') or diag($out);
+like($out, qr/restarting/, 'PostgreSQL restarts on the new port');
+my $r = http_on($p2, '/api/v1/get_ticket_details/11');
+is($r, 200, 'nginx reaches PostgreSQL on the new PGPORT') or diag($out);
+
+# a port another program holds
+my $holder = IO::Socket::INET->new(LocalAddr => "127.0.0.1:$p3",
+                                   Listen => 5, ReuseAddr => 1)
+    or die "cannot listen on $p3: $!\n";
+($rc, $out) = make('run', PORT => $p3, PGPORT => $pgport + 1);
+isnt($rc, 0, 'make run on a taken port fails');
+like($out, qr/127\.0\.0\.1:$p3 is already in use.*PORT=/,
+     'the message names the address and PORT=');
+ok(status_on($p2), 'the running nginx keeps serving its port');
+close $holder;
+
+my $master = master_pid();
+($rc, $out) = make('stop');
+is($rc, 0, 'make stop: exit 0');
+like($out, qr/^stopped nginx \(pid $master, listening on 127\.0\.0\.1:$p2\)$/m,
+     'make stop names the nginx it stopped');
+like($out, qr/^stopped PostgreSQL \(pid \d+, port ${\($pgport + 1)}, \Q$rd\E\/pgdata\)$/m,
+     'make stop names the PostgreSQL it stopped');
+ok(!status_on($p2), 'nginx is gone');
+($rc, $out) = make('stop');
+like($out, qr/nginx of .* was not running\nPostgreSQL of .* was not running/,
+     'make stop again: nothing was running');
+
+sub http_on {
+    my ($port, $path) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+                                  Timeout => 5) or return 0;
+    print $s "GET $path HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    my $head = <$s> // '';
+    return $head =~ m{^HTTP/1\.\d (\d+)} ? $1 : 0;
+}
+
+done_testing();
