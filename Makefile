@@ -9,6 +9,8 @@
 #   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
 #   make bench   throughput of the REST API beside pgbench on the same SQL
+#   make fuzz    libFuzzer over the token verification (FUZZ_TIME=60 seconds)
+#   make test-asan  the HTTP tests against the module built with ASan+UBSan
 #   make stress  each fault (database down, killed backend, lock, reload,
 #                pool exhausted) under load, with figures; never fails
 
@@ -44,7 +46,7 @@ DATA_built = extension/pgticket--$(EXT_VERSION).sql \
 DATA = extension/pgticket.control extension/pgticket--1.0.sql
 
 REGRESS = schema workflow transition assign message rating sla numbering \
-	roles report errors helpdesk token resume crm queue workshop upgrade
+	roles report errors helpdesk token resume crm queue workshop input upgrade
 REGRESS_OPTS = --inputdir=. --load-extension=pgticket
 
 PG_CONFIG ?= pg_config
@@ -77,7 +79,7 @@ PGPORT_DEMO = $(or $(PGPORT),54329)
 HTTP_PORT = $(or $(PORT),8080)
 
 .PHONY: deps build-all nginx-module run stop clean-run psql test bench \
-	stress check-style
+	stress check-style fuzz test-asan
 
 deps:
 	@tests/stack.sh deps
@@ -120,6 +122,14 @@ bench: build-all
 # each fault under load, with figures; reports, never fails (not in make test)
 stress: build-all
 	@tests/stress.pl
+
+fuzz: deps
+	@tests/fuzz/run.sh
+
+test-asan: deps
+	@$(MAKE) -s all
+	@$(MAKE) -s install >/dev/null
+	@tests/asan.sh
 
 check-style:
 	@! grep -nP '\t' nginx-module/*.[ch] || { echo "tabs in nginx-module"; exit 1; }

@@ -5,13 +5,15 @@
 #
 # The nginx source tree shipped by nginx-dev is copied to .build/nginx and
 # configured once with the flags of the packaged binary; later runs only
-# recompile what changed.  Set PGTICKET_CFLAGS to add compiler flags.
+# recompile what changed.  Set PGTICKET_CFLAGS and PGTICKET_LDFLAGS to add
+# compiler and linker flags, PGTICKET_BUILD_DIR to build elsewhere (make
+# test-asan builds a sanitized module in .build/nginx-asan this way).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 mod="$top/nginx-module"
 src=/usr/share/nginx/src
-build="$top/.build/nginx"
+build="${PGTICKET_BUILD_DIR:-$top/.build/nginx}"
 stamp="$build/.pgticket-configured"
 
 extra_cflags="-Wall -Wextra ${PGTICKET_CFLAGS:-}"
@@ -25,6 +27,7 @@ fi
 ngx_v=$(nginx -V 2>&1)
 cc_opt=$(sed -n "s/.*--with-cc-opt='\([^']*\)'.*/\1/p" <<<"$ngx_v")
 ld_opt=$(sed -n "s/.*--with-ld-opt='\([^']*\)'.*/\1/p" <<<"$ngx_v")
+ld_opt="$ld_opt${PGTICKET_LDFLAGS:+ $PGTICKET_LDFLAGS}"
 
 want="$cc_opt $extra_cflags|$ld_opt|$(cat "$mod/config")"
 

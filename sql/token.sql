@@ -34,6 +34,18 @@ SELECT pgticket.jwt_verify(pgticket.jwt_sign(
 	'{"sub": "7", "exp": 1767225601, "nbf": 1767225600}', 's3cret'),
 	's3cret', :at::timestamptz + interval '0.5 s') ->> 'sub' AS sub;
 
+-- a second spelling of the signature (the same bits, and spare bits set in
+-- its last character) is refused: found by tests/fuzz (regress/
+-- noncanonical-signature)
+SELECT pgticket.jwt_verify('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5d',
+	'your-256-bit-secret');
+:e
+SELECT pgticket.jwt_verify(left(:'t', -1) || chr(ascii(right(:'t', 1)) + 1), 's3cret');
+:e
+-- (and a header spelled so: "e30" is {}, "e31" the same bits and a spare)
+SELECT pgticket.jwt_verify('e31.e30.x', 's3cret');
+:e
+
 -- structure
 SELECT pgticket.jwt_verify('', 's3cret');
 :e

@@ -8,8 +8,9 @@ SET client_min_messages = warning;
 -- Everything an update script could get wrong, as (kind, name, detail)
 -- rows: the extension's members, each function's whole definition, each
 -- table's columns (in order), indexes, constraints, triggers, views,
--- sequences, types, schemas, privileges (and their initial privileges, which
--- pg_dump reads), comments, default privileges and what pg_dump keeps.
+-- sequences, types, schemas, owners, privileges (and their initial
+-- privileges, which pg_dump reads), comments, default privileges and what
+-- pg_dump keeps.
 CREATE FUNCTION pg_temp.pgticket_catalog()
 RETURNS TABLE (kind text, name text, detail text)
 LANGUAGE sql AS $$
@@ -29,13 +30,14 @@ SELECT 'member', pg_describe_object(classid, objid, 0), ''
 FROM member
 UNION ALL
 SELECT 'function', p.oid::regprocedure::text,
-	concat_ws(' | ', pg_get_functiondef(p.oid), p.proacl::text,
-		obj_description(p.oid, 'pg_proc'))
+	concat_ws(' | ', pg_get_functiondef(p.oid), p.proowner::regrole::text,
+		p.proacl::text, obj_description(p.oid, 'pg_proc'))
 FROM pg_proc p JOIN member m
 	ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
 UNION ALL
 SELECT 'relation', c.oid::regclass::text,
-	concat_ws(' | ', c.relkind, c.relpersistence, c.relacl::text,
+	concat_ws(' | ', c.relkind, c.relpersistence, c.relowner::regrole::text,
+		c.relacl::text,
 		c.reloptions::text, obj_description(c.oid, 'pg_class'))
 FROM pg_class c JOIN rel USING (oid)
 UNION ALL

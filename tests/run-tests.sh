@@ -5,7 +5,8 @@
 # ends with one line: "N passed, M failed".
 #
 # Suites: pg_regress (sql/, expected/), isolation specs (tests/isolation/),
-# HTTP tests through nginx (tests/t/*.t, run by prove), style checks.
+# HTTP tests through nginx (tests/t/*.t, run by prove), the token fuzzer's
+# seeds and regressions (tests/fuzz), style checks.
 # With arguments (make test T="tests/t/010-helpdesk.t ..."), only those
 # HTTP tests run, on the same fresh cluster.
 set -uo pipefail
@@ -70,11 +71,20 @@ PGTICKET_RUNDIR="$dir" PGTICKET_PGPORT="$port" PGTICKET_DB="$db" \
 prove_rc=$?
 grep -vE '^\s*ok [0-9]+' "$logs/prove.log"
 ok=$(grep -cE '^\s*ok [0-9]+' "$logs/prove.log")
-bad=$(grep -cE '^\s*not ok [0-9]+' "$logs/prove.log")
+# a TODO test is a known failure: listed, not counted as failed
+bad=$(grep -E '^\s*not ok [0-9]+' "$logs/prove.log" | grep -cv '# TODO')
+todo=$(grep -E '^\s*not ok [0-9]+' "$logs/prove.log" | grep -c '# TODO')
 [ "$prove_rc" -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
 count "$ok" "$bad" http
+[ "$todo" -gt 0 ] && printf '%-12s %d known failures (TODO, listed above)\n' \
+    "http:" "$todo" >>"$logs/summary"
 
 if [ ${#only[@]} -eq 0 ]; then
+    echo "== fuzz regressions (tests/fuzz: seeds and crashes found, replayed)"
+    ok=0; bad=0
+    if tests/fuzz/run.sh replay; then ok=1; else bad=1; fi
+    count "$ok" "$bad" fuzz
+
     echo "== style"
     ok=0; bad=0
     if make -s check-style; then ok=1; else bad=1; fi

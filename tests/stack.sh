@@ -17,7 +17,11 @@
 #                                        (npm ci)
 #   stack.sh pg-start    DIR PORT        initdb if needed, start, wait
 #   stack.sh pg-stop     DIR             stop the cluster of DIR (pid file)
-#   stack.sh db-setup    DIR PORT DB     database, extension, login role
+#   stack.sh db-setup    DIR PORT DB     database, extension, login role,
+#                                        hardened (extension/deploy/harden.sql,
+#                                        pg_hba.conf)
+#   stack.sh db-allow    DIR PORT DB     let pgticket's roles connect to DB
+#                                        too (pg_hba.conf)
 #   stack.sh demo-load   DIR PORT DB     load the demo data (idempotent)
 #   stack.sh nginx-conf  DIR PORT PGPORT DB [NGINXDIR]
 #                                        write DIR/nginx/nginx.conf (or
@@ -72,7 +76,7 @@ deps() {
     local want=(postgresql-15 postgresql-server-dev-15 libjson-c-dev
                 libpq-dev nginx nginx-dev build-essential libssl-dev
                 libpcre2-dev zlib1g-dev curl perl valgrind procps strace
-                chromium)
+                chromium clang libclang-rt-14-dev)
     local missing=()
     for p in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
@@ -140,6 +144,7 @@ max_connections = 200
 shared_buffers = 256MB
 fsync = on
 log_min_messages = warning
+log_line_prefix = '%m [%p] %q%u@%d '
 timezone = 'UTC'
 EOF
     fi
@@ -184,7 +189,29 @@ create extension if not exists pgticket cascade;
 alter extension pgticket update;
 alter role pgticket_web login;
 SQL
+    psql_in "$dir" "$port" "$db" <"$top/extension/deploy/harden.sql"
+    db_allow "$dir" "$port" "$db"
     warn_if_stale "$dir" "$db"
+}
+
+# pgticket's roles connect to the databases db-setup made for them (and
+# those a test names with db-allow) and to no other: the roles are
+# cluster-wide, and CONNECT is PUBLIC's in a database created later.
+# pg_hba.conf names them in a file of its own, pgticket.databases.
+db_allow() {
+    local dir=$1 port=$2 db=$3 list=$1/pgdata/pgticket.databases
+    as_owner touch "$list"
+    as_owner grep -qxF "$db" "$list" \
+        || echo "$db" | as_owner tee -a "$list" >/dev/null
+    as_owner tee "$dir/pgdata/pg_hba.conf" >/dev/null <<'EOF'
+# Written by tests/stack.sh db-setup.  Local connections are trusted (the
+# socket directory is private to the server's user); pgticket's roles reach
+# only the databases listed in pgticket.databases.
+local   @pgticket.databases   pgticket_web,pgticket_report   trust
+local   all                   pgticket_web,pgticket_report   reject
+local   all                   all                            trust
+EOF
+    psql_in "$dir" "$port" "$db" -tAc "select pg_reload_conf()" >/dev/null
 }
 
 # ALTER EXTENSION UPDATE does nothing while the version stays the same, so a
@@ -412,6 +439,7 @@ case "$cmd" in
     pg-start)    pg_start "$@" ;;
     pg-stop)     pg_stop "$@" ;;
     db-setup)    db_setup "$@" ;;
+    db-allow)    db_allow "$@" ;;
     demo-load)   demo_load "$@" ;;
     nginx-conf)  nginx_conf "$@" ;;
     docs-site)   docs_site "$@" ;;

@@ -18,25 +18,53 @@
  */
 
 /*
- * req_scalar: one value of the document as text.  JSON null is "absent";
- * an array stands for a repeated field and gives its first element; strings
- * come back without quotes; numbers and booleans as their JSON text; objects
- * (and arrays of arrays) as JSON text, which no parameter check accepts.
+ * Input is typed strictly and predictably (contract.md, "Errors, for every
+ * API"; the README's "Input types"):
+ *
+ *   - where a single value is expected, a JSON array or object (or a form
+ *     or query field given twice, which nginx sends as an array) is a 400
+ *     naming the parameter, never its first element;
+ *   - where a whole number is expected, every JSON spelling of one (7, 7.0,
+ *     7e0, 0.7e1) is that number; fractions, other spellings and numbers
+ *     out of range are a 400 naming the parameter.
+ *
+ * req_not_single raises that 400: PT400, the parameter in COLUMN so that
+ * an API listing violations by field (003) can name it.
  */
-CREATE OR REPLACE FUNCTION pgticket.req_scalar(value jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION pgticket.req_not_single(name text, kind text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RAISE EXCEPTION USING ERRCODE = 'PT400', COLUMN = name,
+		MESSAGE = format('The %s parameter must be a single value, not %s',
+						 name, CASE kind WHEN 'object' THEN 'an object'
+										 ELSE 'a list (or a field given twice)' END);
+END
+$$;
+COMMENT ON FUNCTION pgticket.req_not_single(text, text) IS
+	'Raise PT400 "The <name> parameter must be a single value, not a list/an object" (the name in COLUMN); kind is the jsonb_typeof of what came. contract.md: an object or array where a string is expected is a 400 naming the parameter';
+
+/*
+ * req_scalar: one value of the document as text.  JSON null is "absent";
+ * strings come back without quotes, numbers and booleans as their JSON
+ * text; an array or an object is a 400 naming the parameter.  Only an
+ * array or object reaches req_not_single, and its argument comes from the
+ * request, so the planner never calls it while folding constants.
+ */
+CREATE OR REPLACE FUNCTION pgticket.req_scalar(value jsonb, name text)
+RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
 		WHEN value IS NULL OR jsonb_typeof(value) = 'null' THEN NULL
-		WHEN jsonb_typeof(value) = 'array' THEN
-			CASE WHEN jsonb_typeof(value -> 0) IN ('array', 'object')
-				THEN (value -> 0)::text
-				ELSE value ->> 0 END
+		WHEN jsonb_typeof(value) IN ('array', 'object') THEN
+			pgticket.req_not_single(name, jsonb_typeof(value))
 		ELSE value #>> '{}'
 	END
 $$;
-COMMENT ON FUNCTION pgticket.req_scalar(jsonb) IS
-	'A request value as text: null for JSON null, the first element of an array (a repeated field), the text of a string';
+COMMENT ON FUNCTION pgticket.req_scalar(jsonb, text) IS
+	'A request value as text: null for JSON null, the text of a string, number or boolean; PT400 naming the parameter for an array (a repeated field) or an object';
 
 /*
  * req_arg: a named parameter of the request, looked up in the path
@@ -51,12 +79,12 @@ CREATE OR REPLACE FUNCTION pgticket.req_arg(request jsonb, name text) RETURNS te
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT coalesce(
-		nullif(pgticket.req_scalar(request -> 'params' -> name), ''),
-		nullif(pgticket.req_scalar(request -> 'body' -> name), ''),
-		nullif(pgticket.req_scalar(request -> 'query' -> name), ''))
+		nullif(pgticket.req_scalar(request -> 'params' -> name, name), ''),
+		nullif(pgticket.req_scalar(request -> 'body' -> name, name), ''),
+		nullif(pgticket.req_scalar(request -> 'query' -> name, name), ''))
 $$;
 COMMENT ON FUNCTION pgticket.req_arg(jsonb, text) IS
-	'A request parameter as text: path parameters first, then the body (JSON object or form fields), then the query; NULL when absent or empty';
+	'A request parameter as text: path parameters first, then the body (JSON object or form fields), then the query; NULL when absent or empty; PT400 naming it when the first place that has it holds an array or object';
 
 /*
  * req_body_problem: why the body cannot be used, or NULL when it can.
@@ -91,6 +119,43 @@ AS $$
 $$;
 COMMENT ON FUNCTION pgticket.parse_id(text) IS
 	'Plain decimal digits that fit in bigint as a bigint; NULL for anything else (signs, spaces, exponents, overflow)';
+
+/*
+ * parse_json_number: text that is a JSON number ("7", "-0.5", "7e0"), as
+ * numeric; NULL for anything else: other spellings ("+7", "007", " 7",
+ * "NaN"), and exponents of more than three digits, which numeric cannot
+ * hold whole.
+ */
+CREATE OR REPLACE FUNCTION pgticket.parse_json_number(value text) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN length(value) <= 64 AND value ~
+			'^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$'
+		THEN value::numeric END
+$$;
+COMMENT ON FUNCTION pgticket.parse_json_number(text) IS
+	'Text spelled as a JSON number (RFC 8259: no sign "+", no leading zeros, exponent of at most three digits, at most 64 characters) as numeric; NULL for anything else';
+
+/*
+ * parse_whole_number: a whole number in any JSON spelling ("7", "7.0",
+ * "7e0", "-0"), within bigint; NULL for anything else (contract.md:
+ * "any JSON spelling of one is that number").
+ */
+CREATE OR REPLACE FUNCTION pgticket.parse_whole_number(value text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+	n numeric := pgticket.parse_json_number(value);
+BEGIN
+	IF n <> trunc(n)
+		OR n NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN
+		RETURN NULL;
+	END IF;
+	RETURN n::bigint;
+END
+$$;
+COMMENT ON FUNCTION pgticket.parse_whole_number(text) IS
+	'A whole number written as JSON writes numbers (7, 7.0, 7e0) as a bigint; NULL for anything else (other spellings, fractions, out of range). contract.md: a whole number in any JSON spelling';
 
 /*
  * parse_dmy_hm: a date written dd-mm-yyyy, optionally followed by a space

@@ -335,7 +335,7 @@ BEGIN
 	END IF;
 	IF n IS NULL OR n <> trunc(n) OR n < 1 OR n > 9223372036854775807 THEN
 		PERFORM pgticket.req_fail(400,
-			format('The %s field must be a whole number', name));
+			format('The %s field must be a positive whole number', name));
 	END IF;
 	RETURN n::bigint;
 END
@@ -439,10 +439,10 @@ BEGIN
 			k.body)::http_response;
 	END IF;
 
-	v_path_id := parse_id(request -> 'params' ->> 'customerId');
-	IF v_path_id IS NULL OR v_path_id = 0 THEN
+	v_path_id := parse_whole_number(request -> 'params' ->> 'customerId');
+	IF v_path_id IS NULL OR v_path_id < 1 THEN
 		PERFORM req_fail(400,
-			'The customerId in the path must be a whole number');
+			'The customerId in the path must be a positive whole number');
 	END IF;
 	v_body_id := resume_whole_number(b -> 'customer_id', 'customer_id');
 	IF v_body_id <> v_path_id THEN

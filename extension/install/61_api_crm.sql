@@ -378,15 +378,32 @@ COMMENT ON FUNCTION pgticket.crm_create(jsonb, pgticket.customer, text) IS
 	'Raise a 001 ticket (helpdesk workflow, ticket_crm row with a new CRM record id) for a contact from a crm_body; PT400 naming the parameter when one is missing or invalid; returns the ticket id';
 
 /*
- * crm_contact_number: a contact written "24218" or "12x24218", or NULL.
+ * crm_number: a CRM number written with its prefix ("12x24218", "TT10057")
+ * or as a whole number in any JSON spelling (24218, 24218.0, 2.4218e4),
+ * positive; NULL for anything else.
+ */
+CREATE FUNCTION pgticket.crm_number(value text, prefix text) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN n > 0 THEN n END
+	FROM (SELECT coalesce(pgticket.parse_whole_number(value),
+			CASE WHEN left(value, length(prefix)) = prefix THEN
+				pgticket.parse_id(substr(value, length(prefix) + 1)) END) AS n) s
+$$;
+COMMENT ON FUNCTION pgticket.crm_number(text, text) IS
+	'A positive CRM number written <prefix><digits> (12x24218, TT10057) or as a whole number in any JSON spelling; NULL for anything else';
+
+/*
+ * crm_contact_number: a contact written "24218" (any JSON spelling of the
+ * number) or "12x24218", or NULL.
  */
 CREATE FUNCTION pgticket.crm_contact_number(value text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-	SELECT pgticket.parse_id(substring(value from '^(?:12x)?([0-9]+)$'))
+	SELECT pgticket.crm_number(value, '12x')
 $$;
 COMMENT ON FUNCTION pgticket.crm_contact_number(text) IS
-	'A CRM contact number written n or 12x<n>; NULL for anything else';
+	'A CRM contact number written n (any JSON spelling) or 12x<n>; NULL for anything else';
 
 /* ------------------------------------------------------------------ facades */
 
@@ -517,6 +534,9 @@ BEGIN
 	b := crm_body(request);
 	v_contact := crm_param(b, 'contactId', required => false);
 	IF v_contact IS NOT NULL THEN
+		IF crm_contact_number(v_contact) IS NULL THEN
+			PERFORM req_fail(400, 'Body parameter ''contactId'' must be a contact number such as 24218 or 12x24218.');
+		END IF;
 		SELECT * INTO c FROM customer
 		WHERE crm_contact_id = crm_contact_number(v_contact);
 		IF NOT FOUND THEN
@@ -567,13 +587,14 @@ DECLARE
 	v_no_text	text;
 	v_no		bigint;
 	v_comment	text;
+	v_contact	text;
 	v_ticket	bigint;
 	r			http_response;
 BEGIN
 	c := crm_contact(request, 'addTicketComment');
 	b := crm_body(request);
 	v_no_text := crm_param(b, 'ticketNo', not_blank => true);
-	v_no := parse_id(substring(v_no_text from '^(?:TT)?([0-9]+)$'));
+	v_no := crm_number(v_no_text, 'TT');
 	IF v_no IS NULL THEN
 		PERFORM req_fail(400, 'Body parameter ''ticketNo'' must be a ticket number such as 10057 or TT10057.');
 	END IF;
@@ -585,8 +606,10 @@ BEGIN
 		PERFORM req_fail(400,
 			'Body parameter ''comment'' not present in the request.');
 	END IF;
-	IF crm_contact_number(crm_param(b, 'contactId', not_blank => true))
-		IS DISTINCT FROM c.crm_contact_id THEN
+	v_contact := crm_param(b, 'contactId', not_blank => true);
+	IF crm_contact_number(v_contact) IS NULL THEN
+		PERFORM req_fail(400, 'Body parameter ''contactId'' must be a contact number such as 24218 or 12x24218.');
+	ELSIF crm_contact_number(v_contact) <> c.crm_contact_id THEN
 		PERFORM req_fail(400, 'Body parameter ''contactId'' does not match the token''s contact.');
 	END IF;
 

@@ -86,33 +86,6 @@ COMMENT ON TRIGGER ticket_queue_follow_state ON pgticket.ticket IS
 /* ----------------------------------------------- shared request helpers */
 
 /*
- * parse_whole_number: a whole number in any JSON spelling ("7", "7.0",
- * "7e0", "-0"), within bigint; NULL for anything else (contract.md:
- * "any JSON spelling of one is that number").  Leading zeros, a sign "+",
- * spaces and exponents of more than three digits are refused.
- */
-CREATE FUNCTION pgticket.parse_whole_number(value text) RETURNS bigint
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-AS $$
-DECLARE
-	n numeric;
-BEGIN
-	IF value !~ '^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$'
-		OR length(value) > 64 THEN
-		RETURN NULL;
-	END IF;
-	n := value::numeric;
-	IF n <> trunc(n)
-		OR n NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN
-		RETURN NULL;
-	END IF;
-	RETURN n::bigint;
-END
-$$;
-COMMENT ON FUNCTION pgticket.parse_whole_number(text) IS
-	'A whole number written as JSON writes numbers (7, 7.0, 7e0) as a bigint; NULL for anything else (other spellings, fractions, out of range). contract.md: a whole number in any JSON spelling';
-
-/*
  * parse_uuid: a uuid in its canonical spelling (8-4-4-4-12 hexadecimal
  * digits, either case), or NULL.  uuid's input function also takes braces
  * and missing hyphens; an API id is only ever written the canonical way.

@@ -188,6 +188,7 @@ LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
 	v jsonb := request -> 'query' -> name;
+	n numeric;
 BEGIN
 	IF v IS NULL THEN
 		RETURN;
@@ -197,16 +198,19 @@ BEGIN
 			'must be given once');
 		RETURN;
 	END IF;
-	value := pgticket.parse_whole_number(v #>> '{}');
-	IF value IS NULL THEN
+	n := pgticket.parse_json_number(v #>> '{}');
+	IF n IS NULL OR n <> trunc(n) THEN
 		violations := violations || pgticket.workshop_violation(name,
 			'must be an integer');
-	ELSIF value NOT BETWEEN low AND high THEN
+	ELSIF n NOT BETWEEN low AND high THEN
 		violations := violations || pgticket.workshop_violation(name,
-			CASE WHEN high = 9223372036854775807
+			CASE WHEN high < 9223372036854775807
+				THEN format('must be between %s and %s', low, high)
+				WHEN n < low
 				THEN format('must be greater than or equal to %s', low)
-				ELSE format('must be between %s and %s', low, high) END);
-		value := NULL;
+				ELSE format('must be less than or equal to %s', high) END);
+	ELSE
+		value := n;
 	END IF;
 END
 $$;

@@ -3,3 +3,7 @@
  * new in 1.1, and the parts rewritten to run again over their 1.0 objects,
  * follow this file in the update script (UPDATE_1_1 in the Makefile).
  */
+
+-- req_scalar takes the parameter's name, to name it when refusing an array
+-- or an object (40_request.sql).
+DROP FUNCTION pgticket.req_scalar(jsonb);

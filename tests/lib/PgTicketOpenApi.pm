@@ -176,28 +176,32 @@ sub routes {
 # nginx as `make run` starts it (nginx-module/pgticket.conf.in and the
 # conf/ files, through tests/stack.sh), with its files in $dir/nginx and
 # the test cluster as its database.  $conninfo_edit, if given, rewrites the
-# pgticket_database line (to make the database unreachable, say).
+# pgticket_database line (to make the database unreachable, say);
+# $text_edit, if given, the whole nginx.conf.
 sub shipped_nginx_conf {
-    my ($dir, $port, $conninfo_edit) = @_;
+    my ($dir, $port, $conninfo_edit, $text_edit) = @_;
     my @pg = @ENV{qw(PGTICKET_RUNDIR PGTICKET_PGPORT PGTICKET_DB)};
     system($stack, 'nginx-conf', $pg[0], $port, $pg[1], $pg[2],
            "$dir/nginx") == 0 or die "stack.sh nginx-conf failed\n";
-    return unless $conninfo_edit;
+    return unless $conninfo_edit || $text_edit;
     my $conf = "$dir/nginx/nginx.conf";
     open(my $in, '<', $conf) or die "$conf: $!\n";
     my $text = do { local $/; <$in> };
     close $in;
-    $text =~ s/^(\s*pgticket_database\s+"[^"]*")/$conninfo_edit->($1)/me
-        or die "no pgticket_database in $conf\n";
+    if ($conninfo_edit) {
+        $text =~ s/^(\s*pgticket_database\s+"[^"]*")/$conninfo_edit->($1)/me
+            or die "no pgticket_database in $conf\n";
+    }
+    $text = $text_edit->($text) if $text_edit;
     open(my $out, '>', $conf) or die "$conf: $!\n";
     print $out $text;
     close $out;
 }
 
 sub shipped_nginx_start {
-    my ($dir, $port, $conninfo_edit) = @_;
+    my ($dir, $port, $conninfo_edit, $text_edit) = @_;
     shipped_nginx_stop($dir);
-    shipped_nginx_conf($dir, $port, $conninfo_edit);
+    shipped_nginx_conf($dir, $port, $conninfo_edit, $text_edit);
     system($stack, 'nginx-start', $dir) == 0
         or BAIL_OUT("nginx did not start: " . `tail -5 $dir/nginx/error.log`);
     system($stack, 'wait-http', "http://127.0.0.1:$port/docs/") == 0

@@ -9,6 +9,10 @@ package PgTicketTest;
 #   PGTICKET_DB       a database with the pgticket extension loaded
 #   PGTICKET_HTTP_PORT_BASE  optional, default 18080: test NNN listens on
 #                     127.0.0.1:(base + NNN)
+#   PGTICKET_MODULE   optional: the module to load (default: the one
+#                     nginx-module/build.sh builds)
+#   PGTICKET_NGINX_ENV  optional: NAME=value words nginx is started with
+#                     (make test-asan: LD_PRELOAD of the ASan runtime)
 #
 # The harness creates test-only SQL functions in schema api_test at start
 # and drops them at the end, and asserts at the end that nginx's error.log
@@ -33,7 +37,10 @@ our @EXPORT = qw(start_nginx stop_nginx http raw_http parallel psql pg_stop
 
 my $top = abs_path(dirname(__FILE__) . '/../..');
 my $stack = "$top/tests/stack.sh";
-my $module = "$top/.build/nginx/objs/ngx_http_pgticket_module.so";
+my $module = $ENV{PGTICKET_MODULE}
+    || "$top/.build/nginx/objs/ngx_http_pgticket_module.so";
+my @nginx_env = $ENV{PGTICKET_NGINX_ENV}
+    ? ('env', split(' ', $ENV{PGTICKET_NGINX_ENV})) : ();
 
 my ($rundir, $pgport, $db) = @ENV{qw(PGTICKET_RUNDIR PGTICKET_PGPORT
                                      PGTICKET_DB)};
@@ -80,6 +87,15 @@ sub psql {
     my @rows = map { chomp; [split /\t/, $_, -1] } <$fh>;
     close $fh or die "psql failed: $sql\n";
     return @rows;
+}
+
+# Let pgticket_web connect to another database of the cluster (pg_hba.conf
+# lets it reach only the databases db-setup made).  Not exported: call it
+# as PgTicketTest::allow_database($name).
+sub allow_database {
+    my ($name) = @_;
+    system($stack, 'db-allow', $rundir, $pgport, $name) == 0
+        or die "db-allow $name failed\n";
 }
 
 sub pg_stop {
@@ -154,9 +170,49 @@ http {
     uwsgi_temp_path $dir/uwsgi_temp;
     scgi_temp_path $dir/scgi_temp;
 
+    # the zone the API files' limit_req names (the shipped nginx.conf
+    # defines it); generous here, so that tests of what an API answers never
+    # meet it.  tests/t/033-rate-limit.t tests the shipped rate.
+    limit_req_zone \$binary_remote_addr zone=pgticket_credentials:1m
+                   rate=100000r/s;
+
 $http
 }
 EOF
+}
+
+# The shipped nginx.conf (nginx-module/pgticket.conf.in and the API files
+# it includes, as tests/stack.sh nginx-conf writes them) for this test's
+# directory, port and database: start_nginx(shipped_conf(), full => 1).
+# Not exported: call it as PgTicketTest::shipped_conf().
+sub shipped_conf {
+    my $src = "$top/nginx-module";
+    open(my $fh, '<', "$src/pgticket.conf.in") or die "pgticket.conf.in: $!\n";
+    my $text = do { local $/; <$fh> };
+    close $fh;
+    # USER: the harness starts nginx as the servers' user, so no user
+    # directive (stack.sh writes one when root starts nginx)
+    my %v = (PORT => $port, PGHOST => $rundir, PGPORT => $pgport, DB => $db,
+             MODULE => $module, DIR => $dir, USER => '');
+    $text =~ s/\@(PORT|PGHOST|PGPORT|DB|MODULE|DIR|USER)\@/$v{$1}/g;
+    system($stack, 'own-dir', "$dir/pgticket") == 0 or die "own-dir failed\n";
+    system('cp', glob("$src/conf/*.conf"), "$dir/pgticket/") == 0
+        or die "cp conf failed\n";
+    return $text;
+}
+
+# md5 of every table of schema pgticket, by name: two calls that agree say
+# that nothing was written in between.  Not exported: call it as
+# PgTicketTest::table_checksums().
+sub table_checksums {
+    my ($sql) = psql(<<'SQL');
+select string_agg(format(
+    'select %L, md5(coalesce(string_agg(t::text, E''\n'' order by t::text), '''')) from %s t',
+    c.relname, c.oid::regclass), ' union all ' order by c.relname)
+from pg_class c
+where c.relnamespace = 'pgticket'::regnamespace and c.relkind = 'r'
+SQL
+    return map { $_->[0] => $_->[1] } psql($sql->[0]);
 }
 
 sub write_file {
@@ -171,21 +227,24 @@ sub nginx_t {
     my ($http, %opt) = @_;
     my $conf = "$dir/t.conf";
     write_file($conf, nginx_conf_text($http, %opt));
-    my $out = `'$stack' as-owner nginx -t -p '$dir' -c '$conf' -e '$dir/t.log' 2>&1`;
+    my $out = `'$stack' as-owner @nginx_env nginx -t -p '$dir' -c '$conf' -e '$dir/t.log' 2>&1`;
     return ($out, $conf);
 }
 
+# start_nginx($http, %opt): nginx with these http-level directives (see
+# nginx_conf_text); full => 1: $http is a whole nginx.conf.
 sub start_nginx {
     my ($http, %opt) = @_;
     fixtures();
-    write_file("$dir/nginx.conf", nginx_conf_text($http, %opt));
+    write_file("$dir/nginx.conf",
+               $opt{full} ? $http : nginx_conf_text($http, %opt));
     system($stack, 'own-dir', $dir) == 0 or die "own-dir failed\n";
     # valgrind => 1: every nginx process under memcheck, one log per pid
     my @valgrind = $opt{valgrind}
         ? ('valgrind', '--leak-check=full', '--show-leak-kinds=definite',
            '--num-callers=30', "--log-file=$dir/valgrind.%p.log")
         : ();
-    system($stack, 'as-owner', @valgrind, 'nginx', '-p', $dir,
+    system($stack, 'as-owner', @nginx_env, @valgrind, 'nginx', '-p', $dir,
            '-c', "$dir/nginx.conf", '-e', "$dir/error.log") == 0
         or BAIL_OUT("nginx did not start: " . `tail -5 $dir/error.log`);
     $nginx_running = 1;

@@ -356,14 +356,14 @@ sub concurrent_posts {
     is_error(post(key => $key, body => ''), 400,
              'The request body must be a JSON object', 'no body');
     is_error(post(key => $key, path => '/api/v1/customers/abc/tickets'), 400,
-             'The customerId in the path must be a whole number',
+             'The customerId in the path must be a positive whole number',
              'customerId not a number');
     my @rules = (
         [ { customer_id => undef }, 'The customer_id field is required' ],
         [ { customer_id => '104127993008' },
-          'The customer_id field must be a whole number' ],
+          'The customer_id field must be a positive whole number' ],
         [ { customer_id => 104127993008.5 },
-          'The customer_id field must be a whole number' ],
+          'The customer_id field must be a positive whole number' ],
         [ { customer_id => 104127993009 },
           'The customer_id field (104127993009) must equal the customerId in the path (104127993008)' ],
         [ { reason_code => undef }, 'The reason_code field is required' ],

@@ -291,7 +291,7 @@ my $seed_ticket = {
         [ 'limit=1&limit=2', limit => qr/once/ ],
         [ 'offset=-1', offset => qr/greater than or equal to 0/ ],
         [ 'offset=1.5', offset => qr/integer/ ],
-        [ 'offset=9223372036854775808', offset => qr/integer/ ],
+        [ 'offset=9223372036854775808', offset => qr/less than or equal to 9223372036854775807/ ],
         [ 'ticket_number=abc', ticket_number => qr/integer/ ],
         [ 'ticket_number=' . uri_escape("7440303 OR 1=1"),
           ticket_number => qr/integer/ ],

@@ -95,6 +95,7 @@ for my $enc (['LATIN1', $dbs[0]], ['SQL_ASCII', $dbs[1]]) {
     psql("drop database if exists $db");
     psql("create database $db encoding '$name' lc_collate 'C' "
          . "lc_ctype 'C' template template0");
+    PgTicketTest::allow_database($db);
 
     my $ci = conninfo();
     $ci =~ s/dbname=\S+/dbname=$db/;

@@ -19,7 +19,9 @@
 # seed's samples and each operation's documented statuses), then for every
 # operation that documents them: a body over 1 MiB (413), the same request
 # with the database unreachable (503, or the API's own unavailable status)
-# and with a database that lacks pgticket (500).  Any finding prism adds in
+# and with a database that lacks pgticket (500), and from an address over
+# its rate (429: limit_req's rate lowered to one a minute, its burst used
+# up by requests straight to nginx).  Any finding prism adds in
 # its sl-violations header (a body, header or content type the document
 # does not allow; an undeclared status is only a warning, in that header
 # too), or an answer prism made itself, fails the test, as does a status
@@ -315,12 +317,18 @@ for my $name (documents()) {
     }
 
     # every operation's first request again, with the database unreachable
-    # and with a database without pgticket (the SQL function is missing)
+    # and with a database without pgticket (the SQL function is missing),
+    # one nginx's role may connect to (pg_hba.conf lets it reach only the
+    # databases it serves)
+    my $empty = 'pgticket_openapi_empty';
+    psql("create database $empty")
+        unless psql("select 1 from pg_database where datname = '$empty'");
+    PgTicketTest::allow_database($empty);
     for my $phase (
             [ $unavailable, 'the database unreachable',
               sub { $_[0] =~ s/host=\S+/host=$dir\/no-such-socket-dir/r } ],
             [ 500, 'a database without pgticket',
-              sub { $_[0] =~ s/dbname=\S+/dbname=postgres/r } ]) {
+              sub { $_[0] =~ s/dbname=\S+/dbname=$empty/r } ]) {
         my ($want, $what, $edit) = @$phase;
         shipped_nginx_start($dir, $port, $edit);
         for my $o (@ops) {
@@ -330,6 +338,33 @@ for my $name (documents()) {
             my $res = send_request(\%r);
             $seen{$key}{ $res->{status} } = 1
                 if check($name, \%r, $res, $want);
+        }
+    }
+
+    # every operation's first request again, with this address over its
+    # rate (limit_req's 20 requests a second made one a minute, and its
+    # burst of 40 used up by requests straight to nginx): nginx's own 429
+    my @limited = grep {
+        $_->{op}{responses}{429} && $first{"$_->{method} $_->{path}"}
+    } @ops;
+    if (@limited) {
+        shipped_nginx_start($dir, $port, undef, sub {
+            my ($text) = @_;
+            $text =~ s/(zone=pgticket_credentials:\S+ rate=)\S+;/${1}1r\/m;/
+                or die "no limit_req_zone pgticket_credentials\n";
+            return $text;
+        });
+        # an unknown path in the API's location: a 404 that asks no one
+        my $o = $limited[0];
+        my %flood = (method => 'GET', name => 'flood',
+                     path => $first{"$o->{method} $o->{path}"}{path}
+                             =~ s/\?.*//r . '/no-such-route');
+        send_request(\%flood, $port) for 1 .. 45;
+        for my $o (@limited) {
+            my $key = "$o->{method} $o->{path}";
+            my %r = (%{ $first{$key} }, name => 'this address over its rate');
+            my $res = send_request(\%r);
+            $seen{$key}{ $res->{status} } = 1 if check($name, \%r, $res, 429);
         }
     }
     shipped_nginx_start($dir, $port);
