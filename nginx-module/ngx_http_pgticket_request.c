@@ -17,6 +17,15 @@
 
 #define NGX_HTTP_PGTICKET_JSON_DEPTH  128
 
+/*
+ * What PostgreSQL's numeric (a jsonb number) holds: an exponent below
+ * INT_MAX / 2 either way, at most NUMERIC_DSCALE_MAX digits after the
+ * point, and less than 10^131072 (NUMERIC_WEIGHT_MAX base-10000 digits)
+ */
+#define NGX_HTTP_PGTICKET_NUMERIC_EXP_MAX     1073741823
+#define NGX_HTTP_PGTICKET_NUMERIC_SCALE_MAX   16383
+#define NGX_HTTP_PGTICKET_NUMERIC_WEIGHT_MAX  131071
+
 
 typedef struct {
     ngx_http_request_t  *request;
@@ -37,11 +46,15 @@ static ngx_int_t ngx_http_pgticket_parse_form(ngx_http_request_t *r,
     json_object *obj, u_char *p, u_char *end);
 static ngx_int_t ngx_http_pgticket_add_headers(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, json_object *obj);
+static ngx_int_t ngx_http_pgticket_add_params(ngx_http_request_t *r,
+    json_object *root);
 static ngx_int_t ngx_http_pgticket_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_pgticket_json_valid(u_char *p, size_t len);
 static ngx_int_t ngx_http_pgticket_json_strings_valid(u_char *p,
     size_t len);
+static ngx_int_t ngx_http_pgticket_json_number_valid(u_char **pp,
+    u_char *last);
 static ngx_int_t ngx_http_pgticket_add_body(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, json_object *root);
 static int ngx_http_pgticket_raw_serializer(json_object *jso,
@@ -155,6 +168,11 @@ ngx_http_pgticket_build_document(ngx_http_request_t *r,
                               JSON_C_OBJECT_KEY_IS_CONSTANT);
 
     rc = ngx_http_pgticket_add_headers(r, ctx, obj);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_pgticket_add_params(r, root);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -494,6 +512,65 @@ ngx_http_pgticket_add_headers(ngx_http_request_t *r,
 }
 
 
+/*
+ * pgticket_param values, in the "nginx" object: the one member of the
+ * document a client cannot write (present only where pgticket_param is)
+ */
+
+static ngx_int_t
+ngx_http_pgticket_add_params(ngx_http_request_t *r, json_object *root)
+{
+    ngx_str_t                      value;
+    ngx_uint_t                     i;
+    json_object                   *obj;
+    ngx_http_pgticket_param_t     *param;
+    ngx_http_pgticket_loc_conf_t  *plcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_pgticket_module);
+
+    if (plcf->params == NULL) {
+        return NGX_OK;
+    }
+
+    obj = json_object_new_object();
+    if (obj == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (json_object_object_add_ex(root, "nginx", obj,
+                                  JSON_C_OBJECT_KEY_IS_CONSTANT)
+        != 0)
+    {
+        json_object_put(obj);
+        return NGX_ERROR;
+    }
+
+    param = plcf->params->elts;
+
+    for (i = 0; i < plcf->params->nelts; i++) {
+
+        if (ngx_http_complex_value(r, &param[i].value, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        /* $remote_user and the like are the client's bytes */
+
+        if (ngx_http_pgticket_utf8_valid(value.data, value.len) != NGX_OK) {
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        if (ngx_http_pgticket_add_str(obj, (char *) param[i].name.data,
+                                      value.data, value.len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 /* the whole body in one piece of memory, read back if nginx spilled it */
 
 static ngx_int_t
@@ -540,7 +617,11 @@ ngx_http_pgticket_read_body(ngx_http_request_t *r, ngx_str_t *body)
         b = cl->buf;
 
         if (!b->in_file) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            /* a chunked body's last buffer is empty, its pos NULL */
+            if (b->last != b->pos) {
+                p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            }
+
             continue;
         }
 
@@ -620,11 +701,12 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
 
 /*
  * What json-c's strict mode lets through and PostgreSQL's jsonb refuses:
- * raw control characters inside strings, the escape \u0000 and unpaired
- * UTF-16 surrogates.  Refused here, such a body reaches the facade flagged
- * as malformed and is answered in the API's shape, instead of failing the
- * query.  The input is valid JSON already, so every '"' outside a string
- * opens one.
+ * raw control characters inside strings, the escape \u0000, unpaired
+ * UTF-16 surrogates, and numbers numeric cannot hold.  Refused here, such a
+ * body reaches the facade flagged as malformed and is answered in the API's
+ * shape, instead of failing the query.  The input is valid JSON already, so
+ * every '"' outside a string opens one, and every '-' or digit outside a
+ * string starts a number.
  */
 
 static ngx_int_t
@@ -641,6 +723,14 @@ ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
     while (p < last) {
 
         if (!in_string) {
+            if (*p == '-' || (*p >= '0' && *p <= '9')) {
+                if (ngx_http_pgticket_json_number_valid(&p, last) != NGX_OK) {
+                    return NGX_DECLINED;
+                }
+
+                continue;
+            }
+
             in_string = (*p++ == '"');
             continue;
         }
@@ -695,6 +785,94 @@ ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
         if (high) {
             return NGX_DECLINED;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A JSON number as numeric_in() reads it: the exponent, the digits after
+ * the point that the exponent leaves (scale; zeros count, as numeric keeps
+ * them), and the place of the first digit that is not zero (weight).
+ * *pp is at the number, and is left past it.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_json_number_valid(u_char **pp, u_char *last)
+{
+    u_char      *p;
+    int64_t      exp, scale, weight;
+    ngx_uint_t   nint, nfrac, neg;
+
+    p = *pp;
+    weight = INT64_MIN;                     /* no digit but zeros yet */
+
+    if (*p == '-') {
+        p++;
+    }
+
+    for (nint = 0; p < last && *p >= '0' && *p <= '9'; p++, nint++) {
+        if (*p != '0' && weight == INT64_MIN) {
+            weight = nint;                  /* made relative below */
+        }
+    }
+
+    if (weight != INT64_MIN) {
+        weight = (int64_t) nint - 1 - weight;
+    }
+
+    nfrac = 0;
+
+    if (p < last && *p == '.') {
+        for (p++; p < last && *p >= '0' && *p <= '9'; p++) {
+            nfrac++;
+
+            if (*p != '0' && weight == INT64_MIN) {
+                weight = - (int64_t) nfrac;
+            }
+        }
+    }
+
+    exp = 0;
+
+    if (p < last && (*p == 'e' || *p == 'E')) {
+        p++;
+        neg = 0;
+
+        if (p < last && (*p == '+' || *p == '-')) {
+            neg = (*p++ == '-');
+        }
+
+        for ( /* void */ ; p < last && *p >= '0' && *p <= '9'; p++) {
+            if (exp < NGX_HTTP_PGTICKET_NUMERIC_EXP_MAX) {
+                exp = exp * 10 + (*p - '0');
+            }
+        }
+
+        if (neg) {
+            exp = -exp;
+        }
+    }
+
+    *pp = p;
+
+    if (exp >= NGX_HTTP_PGTICKET_NUMERIC_EXP_MAX
+        || exp <= -NGX_HTTP_PGTICKET_NUMERIC_EXP_MAX)
+    {
+        return NGX_DECLINED;
+    }
+
+    scale = (int64_t) nfrac - exp;
+
+    if (scale > NGX_HTTP_PGTICKET_NUMERIC_SCALE_MAX) {
+        return NGX_DECLINED;
+    }
+
+    if (weight != INT64_MIN
+        && weight + exp > NGX_HTTP_PGTICKET_NUMERIC_WEIGHT_MAX)
+    {
+        return NGX_DECLINED;
     }
 
     return NGX_OK;
