@@ -51,7 +51,7 @@ static ngx_int_t ngx_http_pgticket_add_params(ngx_http_request_t *r,
 static ngx_int_t ngx_http_pgticket_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_pgticket_json_valid(u_char *p, size_t len);
-static ngx_int_t ngx_http_pgticket_json_strings_valid(u_char *p,
+static ngx_int_t ngx_http_pgticket_json_tokens_valid(u_char *p,
     size_t len);
 static ngx_int_t ngx_http_pgticket_json_number_valid(u_char **pp,
     u_char *last);
@@ -151,10 +151,14 @@ ngx_http_pgticket_build_document(ngx_http_request_t *r,
     json_object_object_add_ex(root, "query", obj,
                               JSON_C_OBJECT_KEY_IS_CONSTANT);
 
-    rc = ngx_http_pgticket_parse_form(r, obj, r->args.data,
-                                      r->args.data + r->args.len);
-    if (rc != NGX_OK) {
-        return rc;
+    /* no query string: args.data is NULL, and NULL + 0 undefined in C */
+
+    if (r->args.len) {
+        rc = ngx_http_pgticket_parse_form(r, obj, r->args.data,
+                                          r->args.data + r->args.len);
+        if (rc != NGX_OK) {
+            return rc;
+        }
     }
 
     /* the route's headers */
@@ -692,7 +696,7 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
     json_tokener_free(tok);
 
     if (rc == NGX_OK) {
-        rc = ngx_http_pgticket_json_strings_valid(p, len);
+        rc = ngx_http_pgticket_json_tokens_valid(p, len);
     }
 
     return rc;
@@ -701,17 +705,20 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
 
 /*
  * What json-c's strict mode lets through and PostgreSQL's jsonb refuses:
- * raw control characters inside strings, the escape \u0000, unpaired
- * UTF-16 surrogates, and numbers numeric cannot hold.  Refused here, such a
- * body reaches the facade flagged as malformed and is answered in the API's
- * shape, instead of failing the query.  The input is valid JSON already, so
- * every '"' outside a string opens one, and every '-' or digit outside a
- * string starts a number.
+ * single-quoted names, NaN and Infinity, numbers RFC 8259 does not spell
+ * ("1.") or numeric cannot hold, raw control characters inside strings,
+ * the escape \u0000 and unpaired UTF-16 surrogates (tests/fuzz found the
+ * first ones).  Refused here, such a body reaches the facade flagged as
+ * malformed and is answered in the API's shape, instead of failing the
+ * query.  json-c checked the structure; here every token is one of JSON's:
+ * outside strings only punctuation, white space, numbers and the literals.
  */
 
 static ngx_int_t
-ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
+ngx_http_pgticket_json_tokens_valid(u_char *p, size_t len)
 {
+    char        *literal;
+    size_t       n;
     u_char      *last;
     ngx_int_t    cp;
     ngx_uint_t   in_string, high;
@@ -723,7 +730,37 @@ ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
     while (p < last) {
 
         if (!in_string) {
-            if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            switch (*p) {
+
+            case '"':
+                in_string = 1;
+                /* fall through */
+
+            case '{': case '}': case '[': case ']': case ':': case ',':
+            case ' ': case '\t': case '\r': case '\n':
+                p++;
+                continue;
+
+            case 't':
+                n = 4;
+                literal = "true";
+                break;
+
+            case 'f':
+                n = 5;
+                literal = "false";
+                break;
+
+            case 'n':
+                n = 4;
+                literal = "null";
+                break;
+
+            default:
+                if (*p != '-' && (*p < '0' || *p > '9')) {
+                    return NGX_DECLINED;
+                }
+
                 if (ngx_http_pgticket_json_number_valid(&p, last) != NGX_OK) {
                     return NGX_DECLINED;
                 }
@@ -731,7 +768,13 @@ ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
                 continue;
             }
 
-            in_string = (*p++ == '"');
+            if ((size_t) (last - p) < n
+                || ngx_strncmp(p, literal, n) != 0)
+            {
+                return NGX_DECLINED;
+            }
+
+            p += n;
             continue;
         }
 
@@ -792,16 +835,17 @@ ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
 
 
 /*
- * A JSON number as numeric_in() reads it: the exponent, the digits after
- * the point that the exponent leaves (scale; zeros count, as numeric keeps
- * them), and the place of the first digit that is not zero (weight).
+ * A JSON number (RFC 8259: json-c lets "1." and "1.e5" through, which
+ * PostgreSQL refuses) as numeric_in() reads it: the exponent, the digits
+ * after the point that the exponent leaves (scale; zeros count, as numeric
+ * keeps them), and the place of the first digit that is not zero (weight).
  * *pp is at the number, and is left past it.
  */
 
 static ngx_int_t
 ngx_http_pgticket_json_number_valid(u_char **pp, u_char *last)
 {
-    u_char      *p;
+    u_char      *p, *digits;
     int64_t      exp, scale, weight;
     ngx_uint_t   nint, nfrac, neg;
 
@@ -812,10 +856,16 @@ ngx_http_pgticket_json_number_valid(u_char **pp, u_char *last)
         p++;
     }
 
+    digits = p;
+
     for (nint = 0; p < last && *p >= '0' && *p <= '9'; p++, nint++) {
         if (*p != '0' && weight == INT64_MIN) {
             weight = nint;                  /* made relative below */
         }
+    }
+
+    if (nint == 0 || (nint > 1 && *digits == '0')) {
+        return NGX_DECLINED;                /* no digit, or a leading 0 */
     }
 
     if (weight != INT64_MIN) {
@@ -832,6 +882,10 @@ ngx_http_pgticket_json_number_valid(u_char **pp, u_char *last)
                 weight = - (int64_t) nfrac;
             }
         }
+
+        if (nfrac == 0) {
+            return NGX_DECLINED;
+        }
     }
 
     exp = 0;
@@ -842,6 +896,10 @@ ngx_http_pgticket_json_number_valid(u_char **pp, u_char *last)
 
         if (p < last && (*p == '+' || *p == '-')) {
             neg = (*p++ == '-');
+        }
+
+        if (p == last || *p < '0' || *p > '9') {
+            return NGX_DECLINED;
         }
 
         for ( /* void */ ; p < last && *p >= '0' && *p <= '9'; p++) {

@@ -143,11 +143,19 @@ my @bad_json = (
     [ 'comment', '{"a":1 /* x */}' ],
 );
 
-# numbers PostgreSQL's numeric cannot hold (a jsonb number is one): the
-# module refuses them with the body, so each API answers them as it
-# answers a malformed body (its "open brace" above), and nothing fails in
-# SQL
+# what json-c's strict mode takes and PostgreSQL does not (tests/fuzz
+# found them), and numbers PostgreSQL's numeric cannot hold (a jsonb number
+# is one): the module refuses them with the body, so each API answers them
+# as it answers a malformed body (its "open brace" above), and nothing
+# fails in SQL
 my @unholdable = (
+    [ 'single-quoted names', "{'a':1}" ],
+    [ 'NaN as a value', '{"a":NaN}' ],
+    [ 'Infinity', '{"a":[-Infinity]}' ],
+    [ 'a number ending in a point', '{"a":1.}' ],
+    [ 'a point before the exponent', '{"a":1.e5}' ],
+    [ 'a leading zero', '{"a":01}' ],
+    [ 'True', '{"a":True}' ],
     [ 'a number of 131073 digits', '{"a":1' . '0' x 131072 . '}' ],
     [ 'a number of 10^131072', '{"a":0.1e131073}' ],
     [ 'a scale of 16384 digits', '{"a":0.' . '0' x 16384 . '}' ],
