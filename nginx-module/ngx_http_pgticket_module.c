@@ -34,6 +34,8 @@ static char *ngx_http_pgticket_unavailable(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_pgticket_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_pgticket_param(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_pgticket_init_process(ngx_cycle_t *cycle);
 static void ngx_http_pgticket_exit_process(ngx_cycle_t *cycle);
 
@@ -101,6 +103,13 @@ static ngx_command_t  ngx_http_pgticket_commands[] = {
     { ngx_string("pgticket_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_pgticket_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("pgticket_param"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_pgticket_param,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -345,7 +354,7 @@ ngx_http_pgticket_init(ngx_conf_t *cf)
     ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
     ngx_http_top_request_body_filter = ngx_http_pgticket_body_filter;
 
-    return NGX_OK;
+    return ngx_http_pgticket_error_filter_init(cf);
 }
 
 
@@ -480,6 +489,7 @@ ngx_http_pgticket_create_loc_conf(ngx_conf_t *cf)
      *     plcf->unavail_status = 0;
      */
 
+    plcf->params = NGX_CONF_UNSET_PTR;
     plcf->error_body = NGX_CONF_UNSET_PTR;
     plcf->unavail_body = NGX_CONF_UNSET_PTR;
     plcf->body_limit = NGX_CONF_UNSET_SIZE;
@@ -500,6 +510,10 @@ ngx_http_pgticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->routes == NULL) {
         conf->routes = prev->routes;
     }
+
+    /* as fastcgi_param: a level with pgticket_param inherits none */
+
+    ngx_conf_merge_ptr_value(conf->params, prev->params, NULL);
 
     if (conf->error_body == NGX_CONF_UNSET_PTR) {
         conf->error_body = prev->error_body;
@@ -764,6 +778,87 @@ ngx_http_pgticket_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_pgticket_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * pgticket_param name value: "name": "value" in the request document's
+ * "nginx" object, which only nginx writes (a client's query, body and
+ * headers are members of their own); the value may hold variables.
+ */
+
+static char *
+ngx_http_pgticket_param(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_pgticket_loc_conf_t *plcf = conf;
+
+    u_char                            *p;
+    ngx_str_t                         *value;
+    ngx_uint_t                         i;
+    ngx_http_pgticket_param_t         *param;
+    ngx_http_compile_complex_value_t   ccv;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        return "has an empty name";
+    }
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter name \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (plcf->params == NGX_CONF_UNSET_PTR) {
+        plcf->params = ngx_array_create(cf->pool, 4,
+                                        sizeof(ngx_http_pgticket_param_t));
+        if (plcf->params == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    param = plcf->params->elts;
+
+    for (i = 0; i < plcf->params->nelts; i++) {
+        if (param[i].name.len == value[1].len
+            && ngx_strncmp(param[i].name.data, value[1].data, value[1].len)
+               == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate parameter \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    param = ngx_array_push(plcf->params);
+    if (param == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* NUL-terminated: a key of the document */
+
+    param->name.len = value[1].len;
+    param->name.data = ngx_pnalloc(cf->pool, value[1].len + 1);
+    if (param->name.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_cpystrn(param->name.data, value[1].data, value[1].len + 1);
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[2];
+    ccv.complex_value = &param->value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -107,8 +107,16 @@ typedef struct {
 } ngx_http_pgticket_main_conf_t;
 
 
+/* pgticket_param: a member of the request document's "nginx" object */
+typedef struct {
+    ngx_str_t                     name;        /* NUL-terminated */
+    ngx_http_complex_value_t      value;
+} ngx_http_pgticket_param_t;
+
+
 typedef struct {
     ngx_array_t                  *routes;      /* ngx_http_pgticket_route_t */
+    ngx_array_t                  *params;      /* ngx_http_pgticket_param_t */
     ngx_str_t                     error_type;
     ngx_http_complex_value_t     *error_body;
     ngx_uint_t                    unavail_status;
@@ -198,6 +206,10 @@ struct ngx_http_pgticket_ctx_s {
     unsigned                      retried:1;   /* after 40001, 40P01 */
     unsigned                      refreshed:1; /* after 0A000, 42804 */
     unsigned                      too_large:1; /* over pgticket_body_limit */
+    unsigned                      own:1;       /* the module's answer */
+    unsigned                      replace:1;   /* nginx's error, reshaped */
+    unsigned                      replaced:1;  /* its body is sent */
+    ngx_str_t                     error_page;  /* the body it gets */
 };
 
 
@@ -250,6 +262,12 @@ ngx_int_t ngx_http_pgticket_send_error(ngx_http_request_t *r,
     ngx_uint_t status, char *message);
 ngx_int_t ngx_http_pgticket_send_unavailable(ngx_http_request_t *r,
     ngx_uint_t kind);
+char *ngx_http_pgticket_status_message(ngx_uint_t status);
+u_char *ngx_http_pgticket_log_escape(ngx_pool_t *pool, u_char *text,
+    size_t len);
+
+/* ngx_http_pgticket_error_filter.c */
+ngx_int_t ngx_http_pgticket_error_filter_init(ngx_conf_t *cf);
 
 /* ngx_http_pgticket_status.c */
 ngx_int_t ngx_http_pgticket_status_handler(ngx_http_request_t *r);

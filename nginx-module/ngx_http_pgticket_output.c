@@ -69,18 +69,31 @@ static ngx_http_pgticket_sqlstate_t  ngx_http_pgticket_sqlstates[] = {
 };
 
 
-/* $pgticket_message of a PT4nn error */
+/*
+ * $pgticket_message of a status: of a PT4nn error, and of an error nginx
+ * itself raises in an API's location (ngx_http_pgticket_error_filter.c)
+ */
 
 static ngx_http_pgticket_message_t  ngx_http_pgticket_messages[] = {
     { 400, "Bad request" },
     { 401, "Unauthorized" },
     { 403, "Forbidden" },
     { 404, "Not found" },
+    { 405, "Method not allowed" },
+    { 408, "Request timeout" },
     { 409, "Conflict" },
     { 410, "Gone" },
+    { 413, "Request body too large" },
+    { 414, "Request URI too long" },
+    { 415, "Unsupported media type" },
     { 422, "Unprocessable content" },
     { 429, "Too many requests" },
-    { 0, "Client error" }
+    { 500, "Internal error" },
+    { 501, "Not implemented" },
+    { 502, "Bad gateway" },
+    { 503, "Service unavailable" },
+    { 504, "Gateway timeout" },
+    { 0, NULL }
 };
 
 
@@ -357,7 +370,6 @@ ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
     size_t                         len;
     ngx_uint_t                     status, level;
     ngx_http_pgticket_func_t      *func;
-    ngx_http_pgticket_message_t   *pm;
     ngx_http_pgticket_sqlstate_t  *m;
 
     state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -388,14 +400,7 @@ ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
     {
         status = 400 + (state[3] - '0') * 10 + (state[4] - '0');
         level = NGX_LOG_INFO;
-
-        for (pm = ngx_http_pgticket_messages; pm->status; pm++) {
-            if (pm->status == status) {
-                break;
-            }
-        }
-
-        message = pm->message;
+        message = ngx_http_pgticket_status_message(status);
     }
 
     /* a HEAD runs read-only: its route's function would change data */
@@ -404,6 +409,13 @@ ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
         status = NGX_HTTP_NOT_ALLOWED;
         message = "Method not allowed";
         level = NGX_LOG_INFO;
+    }
+
+    /* the message may quote what the client sent: escaped, on one line */
+
+    if (msg) {
+        msg = (char *) ngx_http_pgticket_log_escape(r->pool, (u_char *) msg,
+                                                    ngx_strlen(msg));
     }
 
     ngx_log_error(level, r->connection->log, 0,
@@ -516,9 +528,17 @@ static ngx_int_t
 ngx_http_pgticket_send_body(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *data, size_t len)
 {
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    ngx_int_t                 rc;
+    ngx_buf_t                *b;
+    ngx_chain_t               out;
+    ngx_http_pgticket_ctx_t  *ctx;
+
+    /* not an error of nginx's own for the error filter to reshape */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_pgticket_module);
+    if (ctx) {
+        ctx->own = 1;
+    }
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;
@@ -554,4 +574,60 @@ ngx_http_pgticket_send_body(ngx_http_request_t *r, ngx_uint_t status,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+char *
+ngx_http_pgticket_status_message(ngx_uint_t status)
+{
+    ngx_http_pgticket_message_t  *pm;
+
+    for (pm = ngx_http_pgticket_messages; pm->status; pm++) {
+        if (pm->status == status) {
+            return pm->message;
+        }
+    }
+
+    return status < NGX_HTTP_INTERNAL_SERVER_ERROR ? "Client error"
+                                                   : "Server error";
+}
+
+
+/*
+ * Text that may come from a client, made safe for one line of the error
+ * log, as the access log escapes by default: '"', '\\', control characters
+ * and bytes over 0x7e as \xHH, so that no request can write a line of its
+ * own (a forged entry) or a terminal escape.  NUL-terminated.
+ */
+
+u_char *
+ngx_http_pgticket_log_escape(ngx_pool_t *pool, u_char *text, size_t len)
+{
+    u_char  *dst, *d, *end;
+
+    static u_char  hex[] = "0123456789ABCDEF";
+
+    dst = ngx_pnalloc(pool, len * 4 + 1);
+    if (dst == NULL) {
+        return (u_char *) "(out of memory)";
+    }
+
+    d = dst;
+
+    for (end = text + len; text < end; text++) {
+
+        if (*text < 0x20 || *text > 0x7e || *text == '"' || *text == '\\') {
+            *d++ = '\\';
+            *d++ = 'x';
+            *d++ = hex[*text >> 4];
+            *d++ = hex[*text & 0xf];
+            continue;
+        }
+
+        *d++ = *text;
+    }
+
+    *d = '\0';
+
+    return dst;
 }

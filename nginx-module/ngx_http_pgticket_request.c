@@ -17,6 +17,15 @@
 
 #define NGX_HTTP_PGTICKET_JSON_DEPTH  128
 
+/*
+ * What PostgreSQL's numeric (a jsonb number) holds: an exponent below
+ * INT_MAX / 2 either way, at most NUMERIC_DSCALE_MAX digits after the
+ * point, and less than 10^131072 (NUMERIC_WEIGHT_MAX base-10000 digits)
+ */
+#define NGX_HTTP_PGTICKET_NUMERIC_EXP_MAX     1073741823
+#define NGX_HTTP_PGTICKET_NUMERIC_SCALE_MAX   16383
+#define NGX_HTTP_PGTICKET_NUMERIC_WEIGHT_MAX  131071
+
 
 typedef struct {
     ngx_http_request_t  *request;
@@ -37,11 +46,15 @@ static ngx_int_t ngx_http_pgticket_parse_form(ngx_http_request_t *r,
     json_object *obj, u_char *p, u_char *end);
 static ngx_int_t ngx_http_pgticket_add_headers(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, json_object *obj);
+static ngx_int_t ngx_http_pgticket_add_params(ngx_http_request_t *r,
+    json_object *root);
 static ngx_int_t ngx_http_pgticket_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_pgticket_json_valid(u_char *p, size_t len);
-static ngx_int_t ngx_http_pgticket_json_strings_valid(u_char *p,
+static ngx_int_t ngx_http_pgticket_json_tokens_valid(u_char *p,
     size_t len);
+static ngx_int_t ngx_http_pgticket_json_number_valid(u_char **pp,
+    u_char *last);
 static ngx_int_t ngx_http_pgticket_add_body(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, json_object *root);
 static int ngx_http_pgticket_raw_serializer(json_object *jso,
@@ -138,10 +151,14 @@ ngx_http_pgticket_build_document(ngx_http_request_t *r,
     json_object_object_add_ex(root, "query", obj,
                               JSON_C_OBJECT_KEY_IS_CONSTANT);
 
-    rc = ngx_http_pgticket_parse_form(r, obj, r->args.data,
-                                      r->args.data + r->args.len);
-    if (rc != NGX_OK) {
-        return rc;
+    /* no query string: args.data is NULL, and NULL + 0 undefined in C */
+
+    if (r->args.len) {
+        rc = ngx_http_pgticket_parse_form(r, obj, r->args.data,
+                                          r->args.data + r->args.len);
+        if (rc != NGX_OK) {
+            return rc;
+        }
     }
 
     /* the route's headers */
@@ -155,6 +172,11 @@ ngx_http_pgticket_build_document(ngx_http_request_t *r,
                               JSON_C_OBJECT_KEY_IS_CONSTANT);
 
     rc = ngx_http_pgticket_add_headers(r, ctx, obj);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_pgticket_add_params(r, root);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -494,6 +516,65 @@ ngx_http_pgticket_add_headers(ngx_http_request_t *r,
 }
 
 
+/*
+ * pgticket_param values, in the "nginx" object: the one member of the
+ * document a client cannot write (present only where pgticket_param is)
+ */
+
+static ngx_int_t
+ngx_http_pgticket_add_params(ngx_http_request_t *r, json_object *root)
+{
+    ngx_str_t                      value;
+    ngx_uint_t                     i;
+    json_object                   *obj;
+    ngx_http_pgticket_param_t     *param;
+    ngx_http_pgticket_loc_conf_t  *plcf;
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_pgticket_module);
+
+    if (plcf->params == NULL) {
+        return NGX_OK;
+    }
+
+    obj = json_object_new_object();
+    if (obj == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (json_object_object_add_ex(root, "nginx", obj,
+                                  JSON_C_OBJECT_KEY_IS_CONSTANT)
+        != 0)
+    {
+        json_object_put(obj);
+        return NGX_ERROR;
+    }
+
+    param = plcf->params->elts;
+
+    for (i = 0; i < plcf->params->nelts; i++) {
+
+        if (ngx_http_complex_value(r, &param[i].value, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        /* $remote_user and the like are the client's bytes */
+
+        if (ngx_http_pgticket_utf8_valid(value.data, value.len) != NGX_OK) {
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        if (ngx_http_pgticket_add_str(obj, (char *) param[i].name.data,
+                                      value.data, value.len)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 /* the whole body in one piece of memory, read back if nginx spilled it */
 
 static ngx_int_t
@@ -540,7 +621,11 @@ ngx_http_pgticket_read_body(ngx_http_request_t *r, ngx_str_t *body)
         b = cl->buf;
 
         if (!b->in_file) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            /* a chunked body's last buffer is empty, its pos NULL */
+            if (b->last != b->pos) {
+                p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            }
+
             continue;
         }
 
@@ -611,7 +696,7 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
     json_tokener_free(tok);
 
     if (rc == NGX_OK) {
-        rc = ngx_http_pgticket_json_strings_valid(p, len);
+        rc = ngx_http_pgticket_json_tokens_valid(p, len);
     }
 
     return rc;
@@ -620,16 +705,20 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
 
 /*
  * What json-c's strict mode lets through and PostgreSQL's jsonb refuses:
- * raw control characters inside strings, the escape \u0000 and unpaired
- * UTF-16 surrogates.  Refused here, such a body reaches the facade flagged
- * as malformed and is answered in the API's shape, instead of failing the
- * query.  The input is valid JSON already, so every '"' outside a string
- * opens one.
+ * single-quoted names, NaN and Infinity, numbers RFC 8259 does not spell
+ * ("1.") or numeric cannot hold, raw control characters inside strings,
+ * the escape \u0000 and unpaired UTF-16 surrogates (tests/fuzz found the
+ * first ones).  Refused here, such a body reaches the facade flagged as
+ * malformed and is answered in the API's shape, instead of failing the
+ * query.  json-c checked the structure; here every token is one of JSON's:
+ * outside strings only punctuation, white space, numbers and the literals.
  */
 
 static ngx_int_t
-ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
+ngx_http_pgticket_json_tokens_valid(u_char *p, size_t len)
 {
+    char        *literal;
+    size_t       n;
     u_char      *last;
     ngx_int_t    cp;
     ngx_uint_t   in_string, high;
@@ -641,7 +730,51 @@ ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
     while (p < last) {
 
         if (!in_string) {
-            in_string = (*p++ == '"');
+            switch (*p) {
+
+            case '"':
+                in_string = 1;
+                /* fall through */
+
+            case '{': case '}': case '[': case ']': case ':': case ',':
+            case ' ': case '\t': case '\r': case '\n':
+                p++;
+                continue;
+
+            case 't':
+                n = 4;
+                literal = "true";
+                break;
+
+            case 'f':
+                n = 5;
+                literal = "false";
+                break;
+
+            case 'n':
+                n = 4;
+                literal = "null";
+                break;
+
+            default:
+                if (*p != '-' && (*p < '0' || *p > '9')) {
+                    return NGX_DECLINED;
+                }
+
+                if (ngx_http_pgticket_json_number_valid(&p, last) != NGX_OK) {
+                    return NGX_DECLINED;
+                }
+
+                continue;
+            }
+
+            if ((size_t) (last - p) < n
+                || ngx_strncmp(p, literal, n) != 0)
+            {
+                return NGX_DECLINED;
+            }
+
+            p += n;
             continue;
         }
 
@@ -695,6 +828,109 @@ ngx_http_pgticket_json_strings_valid(u_char *p, size_t len)
         if (high) {
             return NGX_DECLINED;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A JSON number (RFC 8259: json-c lets "1." and "1.e5" through, which
+ * PostgreSQL refuses) as numeric_in() reads it: the exponent, the digits
+ * after the point that the exponent leaves (scale; zeros count, as numeric
+ * keeps them), and the place of the first digit that is not zero (weight).
+ * *pp is at the number, and is left past it.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_json_number_valid(u_char **pp, u_char *last)
+{
+    u_char      *p, *digits;
+    int64_t      exp, scale, weight;
+    ngx_uint_t   nint, nfrac, neg;
+
+    p = *pp;
+    weight = INT64_MIN;                     /* no digit but zeros yet */
+
+    if (*p == '-') {
+        p++;
+    }
+
+    digits = p;
+
+    for (nint = 0; p < last && *p >= '0' && *p <= '9'; p++, nint++) {
+        if (*p != '0' && weight == INT64_MIN) {
+            weight = nint;                  /* made relative below */
+        }
+    }
+
+    if (nint == 0 || (nint > 1 && *digits == '0')) {
+        return NGX_DECLINED;                /* no digit, or a leading 0 */
+    }
+
+    if (weight != INT64_MIN) {
+        weight = (int64_t) nint - 1 - weight;
+    }
+
+    nfrac = 0;
+
+    if (p < last && *p == '.') {
+        for (p++; p < last && *p >= '0' && *p <= '9'; p++) {
+            nfrac++;
+
+            if (*p != '0' && weight == INT64_MIN) {
+                weight = - (int64_t) nfrac;
+            }
+        }
+
+        if (nfrac == 0) {
+            return NGX_DECLINED;
+        }
+    }
+
+    exp = 0;
+
+    if (p < last && (*p == 'e' || *p == 'E')) {
+        p++;
+        neg = 0;
+
+        if (p < last && (*p == '+' || *p == '-')) {
+            neg = (*p++ == '-');
+        }
+
+        if (p == last || *p < '0' || *p > '9') {
+            return NGX_DECLINED;
+        }
+
+        for ( /* void */ ; p < last && *p >= '0' && *p <= '9'; p++) {
+            if (exp < NGX_HTTP_PGTICKET_NUMERIC_EXP_MAX) {
+                exp = exp * 10 + (*p - '0');
+            }
+        }
+
+        if (neg) {
+            exp = -exp;
+        }
+    }
+
+    *pp = p;
+
+    if (exp >= NGX_HTTP_PGTICKET_NUMERIC_EXP_MAX
+        || exp <= -NGX_HTTP_PGTICKET_NUMERIC_EXP_MAX)
+    {
+        return NGX_DECLINED;
+    }
+
+    scale = (int64_t) nfrac - exp;
+
+    if (scale > NGX_HTTP_PGTICKET_NUMERIC_SCALE_MAX) {
+        return NGX_DECLINED;
+    }
+
+    if (weight != INT64_MIN
+        && weight + exp > NGX_HTTP_PGTICKET_NUMERIC_WEIGHT_MAX)
+    {
+        return NGX_DECLINED;
     }
 
     return NGX_OK;

@@ -330,9 +330,11 @@ SELECT pg_temp.changes();
 SELECT t.number AS n, t.id AS tid FROM pgticket.ticket t
  WHERE t.workflow = 'helpdesk' AND t.subject = 'Roaming' \gset
 SELECT pg_temp.show(api_helpdesk.get_ticket_details(jsonb_build_object(
-	'params', jsonb_build_object('ticketId', :'n'))));
+	'params', jsonb_build_object('ticketId', :'n'),
+	'nginx', '{"audience": "admin"}'::jsonb)));
 SELECT pg_temp.show(api_helpdesk.close_ticket(jsonb_build_object(
-	'params', jsonb_build_object('ticketId', :'n'))));
+	'params', jsonb_build_object('ticketId', :'n'),
+	'nginx', '{"audience": "admin"}'::jsonb)));
 SELECT pg_temp.show(api_crm.ticket_details(pg_temp.req('/crm/v1/ticket/details', 'ticketDetail', :'tok')));
 SELECT id = :tid AS same_row, workflow, state, category, customer, channel, type
   FROM pgticket_report.tickets WHERE workflow = 'helpdesk' AND number = :n;

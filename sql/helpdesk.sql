@@ -90,6 +90,15 @@ SELECT v, pgticket.parse_dmy_hm(v) FROM unnest(ARRAY['21-11-2016 17:01',
 	'1-2-2016 3:4', '21-11-2016', '31-02-2016 10:00', '21-11-2016 25:00',
 	'2016-11-21 17:01', '21/11/2016 17:01', 'x']) v;
 
+-- A request through the admin door: nginx sets "audience": "admin" in the
+-- document's "nginx" member (pgticket_param); the other requests here are
+-- the user's door, as from any address of the shipped nginx.conf but
+-- loopback.
+CREATE FUNCTION pg_temp.admin(request jsonb) RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT request || '{"nginx":{"audience":"admin"}}'
+$$;
+
 --
 -- get_tickets
 --
@@ -108,7 +117,7 @@ FROM unnest(ARRAY['all', 'unresolved', 'overdue', 'duetoday', 'open', 'onhold',
 		jsonb_build_object('userId', '6', 'status', s))) r;
 -- user 0: every user
 SELECT r.status, json_array_length(r.body::json -> 'data') >= 5
-FROM api_helpdesk.get_tickets('{"params":{"userId":"0"}}') r;
+FROM api_helpdesk.get_tickets(pg_temp.admin('{"params":{"userId":"0"}}')) r;
 -- dates: POST form fields fromDate/toDate (toDate includes its minute)
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"POST","params":{"userId":"6"},"body":{"fromDate":"21-11-2016 17:02","toDate":"21-11-2016 17:03"},"body_type":"form"}'));
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"method":"POST","params":{"userId":"6"},"body":{"fromDate":"21-11-2016 0:0","toDate":"21-11-2016 17:01"},"body_type":"form"}'));
@@ -124,24 +133,24 @@ LANGUAGE sql AS $$
 	SELECT r.status || ' ' || coalesce(string_agg(d #>> '{Ticket,id}', ',' ORDER BY n), '-')
 	FROM json_array_elements(r.body::json -> 'data') WITH ORDINALITY AS x(d, n)
 $$;
-SELECT pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"0"}}')) =
+SELECT pg_temp.ids(api_helpdesk.get_tickets(pg_temp.admin('{"params":{"userId":"0"}}'))) =
 	(SELECT '200 ' || string_agg(p, ',' ORDER BY o)
-	 FROM (SELECT o, substr(pg_temp.ids(api_helpdesk.get_tickets(jsonb_build_object(
+	 FROM (SELECT o, substr(pg_temp.ids(api_helpdesk.get_tickets(pg_temp.admin(jsonb_build_object(
 			'params', jsonb_build_object('userId', '0'),
-			'query', jsonb_build_object('limit', '2', 'offset', o::text)))), 5) AS p
+			'query', jsonb_build_object('limit', '2', 'offset', o::text))))), 5) AS p
 		   FROM generate_series(0, 98, 2) o) pages
 	 WHERE p <> '-') AS pages_make_the_list;
 SELECT pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"6"},"query":{"limit":"1"}}')),
 	pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"6"},"body":{"limit":"1","offset":"1"},"body_type":"form"}')),
 	pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"6"},"body":{"limit":1,"offset":1},"body_type":"json"}')),
-	pg_temp.ids(api_helpdesk.get_tickets('{"params":{"userId":"0","status":"closed"},"query":{"limit":"1000","offset":"9223372036854775807"}}'));
+	pg_temp.ids(api_helpdesk.get_tickets(pg_temp.admin('{"params":{"userId":"0","status":"closed"},"query":{"limit":"1000","offset":"9223372036854775807"}}')));
 -- errors
 SELECT pg_temp.snap();
-SELECT v, pg_temp.show(api_helpdesk.get_tickets(jsonb_build_object(
-	'params', jsonb_build_object('userId', '0'), 'query', jsonb_build_object('limit', v))))
+SELECT v, pg_temp.show(api_helpdesk.get_tickets(pg_temp.admin(jsonb_build_object(
+	'params', jsonb_build_object('userId', '0'), 'query', jsonb_build_object('limit', v)))))
 FROM unnest(ARRAY['0', '1001', '-1', '1.5', 'abc', '10 OR 1=1', '99999999999999999999']) v;
-SELECT v, pg_temp.show(api_helpdesk.get_tickets(jsonb_build_object(
-	'params', jsonb_build_object('userId', '0'), 'query', jsonb_build_object('offset', v))))
+SELECT v, pg_temp.show(api_helpdesk.get_tickets(pg_temp.admin(jsonb_build_object(
+	'params', jsonb_build_object('userId', '0'), 'query', jsonb_build_object('offset', v)))))
 FROM unnest(ARRAY['-1', '1.5', 'abc', '99999999999999999999']) v;
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{},"query":{}}'));
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":""}}'));
@@ -211,23 +220,23 @@ SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"
 -- send_message
 --
 SELECT pg_temp.snap();
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"11","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}')));
 SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
 SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"robot","sender_name":"x","showToUser":"true"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","showToUser":"true"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"1"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11 OR 1=1","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"999999","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"nobody@example","showToUser":"true"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"x'' OR ''1''=''1","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","showToUser":"true"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"1"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"11 OR 1=1","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"999999","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"nobody@example","showToUser":"true"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"x'' OR ''1''=''1","showToUser":"true"},"body_type":"form"}')));
 SELECT pg_temp.show(api_helpdesk.send_message('{"body":null,"body_type":"form","body_error":"malformed form body"}'));
 SELECT pg_temp.changes();
 -- an internal note, a public reply, the user's answer (public even when
 -- showToUser is false)
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"card processor is down","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"false"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":11,"ticketMessage":"ok. Looking on it","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":true},"body_type":"json"}'));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":"11","ticketMessage":"card processor is down","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"false"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.admin('{"body":{"ticketId":11,"ticketMessage":"ok. Looking on it","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":true},"body_type":"json"}')));
 SELECT pg_temp.show(api_helpdesk.send_message('{"query":{"ticketId":"11","ticketMessage":"thanks","sender":"user","sender_name":"max","showToUser":"false"}}'));
 SELECT pg_temp.changes();
 SELECT author_kind, author_name, body, visibility FROM pgticket.message
@@ -240,35 +249,35 @@ ORDER BY id;
 -- the user's view: internal messages left out
 SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"method":"GET","params":{"ticketId":"11"},"query":{"userId":"6"}}'));
 -- the admin console: everything
-SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"method":"GET","params":{"ticketId":"11"},"query":{}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details(pg_temp.admin('{"method":"GET","params":{"ticketId":"11"},"query":{}}')));
 -- ticketId from the query (the path segment omitted)
-SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"method":"GET","params":{},"query":{"ticketId":"12"}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details(pg_temp.admin('{"method":"GET","params":{},"query":{"ticketId":"12"}}')));
 SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"7"}}'));
 SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"0"}}'));
 SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"6 OR 1=1"}}'));
-SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"404"}}'));
-SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11abc"}}'));
-SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details(pg_temp.admin('{"params":{"ticketId":"404"}}')));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details(pg_temp.admin('{"params":{"ticketId":"11abc"}}')));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details(pg_temp.admin('{"params":{}}')));
 
 --
 -- assign_ticket_to_admin
 --
 SELECT pg_temp.snap();
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"admin":"support@jazenetworks.example"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"nobody@example"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"workshop-operator"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"404","admin":"support@jazenetworks.example"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12)--","admin":"support@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"admin":"support@jazenetworks.example"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"ticketId":"12"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"ticketId":"12","admin":"nobody@example"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"ticketId":"12","admin":"workshop-operator"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"ticketId":"404","admin":"support@jazenetworks.example"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"ticketId":"12)--","admin":"support@jazenetworks.example"},"body_type":"form"}')));
 SELECT pg_temp.changes();
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"billing@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"ticketId":"12","admin":"billing@jazenetworks.example"},"body_type":"form"}')));
 SELECT pg_temp.changes();
 SELECT t.state, s.username FROM pgticket.ticket t JOIN pgticket.staff s ON s.id = t.assignee_id
 WHERE t.workflow = 'helpdesk' AND t.number = 12;
 SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"6","status":"open"}}'));
-SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"0","status":"all","assigned_admin":"billing@jazenetworks.example"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets(pg_temp.admin('{"params":{"userId":"0","status":"all","assigned_admin":"billing@jazenetworks.example"}}')));
 -- reassigning an open ticket keeps it open
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":12,"admin":"support@jazenetworks.example"},"body_type":"json"}'));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"ticketId":12,"admin":"support@jazenetworks.example"},"body_type":"json"}')));
 SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"12"},"query":{"userId":"6"}}'));
 
 --
@@ -277,15 +286,15 @@ SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"12"}
 SELECT pg_temp.snap();
 SELECT pg_temp.show(api_helpdesk.ticket_rating('{"body":{"ticketId":"12","userId":"6","ratingValue":"5"},"body_type":"form"}'));
 SELECT pg_temp.changes();
-SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"GET","params":{}}'));
-SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"GET","params":{"ticketId":"404"}}'));
-SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"GET","params":{"ticketId":"12 OR 1=1"}}'));
+SELECT pg_temp.show(api_helpdesk.close_ticket(pg_temp.admin('{"method":"GET","params":{}}')));
+SELECT pg_temp.show(api_helpdesk.close_ticket(pg_temp.admin('{"method":"GET","params":{"ticketId":"404"}}')));
+SELECT pg_temp.show(api_helpdesk.close_ticket(pg_temp.admin('{"method":"GET","params":{"ticketId":"12 OR 1=1"}}')));
 SELECT pg_temp.changes();
-SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"GET","params":{"ticketId":"12"}}'));
+SELECT pg_temp.show(api_helpdesk.close_ticket(pg_temp.admin('{"method":"GET","params":{"ticketId":"12"}}')));
 SELECT pg_temp.changes();
 SELECT pg_temp.snap();
-SELECT pg_temp.show(api_helpdesk.close_ticket('{"method":"POST","params":{},"body":{"ticketId":"12"},"body_type":"form"}'));
-SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"support@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.close_ticket(pg_temp.admin('{"method":"POST","params":{},"body":{"ticketId":"12"},"body_type":"form"}')));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.admin('{"body":{"ticketId":"12","admin":"support@jazenetworks.example"},"body_type":"form"}')));
 SELECT pg_temp.changes();
 SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"12"},"query":{"userId":"6"}}'));
 
@@ -352,6 +361,73 @@ FROM unnest(ARRAY['unresolved', 'unassigned', 'open', 'onhold', 'resolved',
 		jsonb_build_object('userId', '6', 'status', s))) r;
 
 --
+-- The doors (issue 10).  What only the admin console may do (every user's
+-- tickets, a ticket without a userId and its internal notes, a message as
+-- the admin, assign, close) needs "audience": "admin" in the document's
+-- "nginx" member, which nginx alone writes (pgticket_param); anything else
+-- is the user's door: a 403, or the user's view.  A client's "nginx" in
+-- the body or the query is just another parameter.
+--
+CREATE FUNCTION pg_temp.door(request jsonb, door jsonb) RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT request || door
+$$;
+SELECT pg_temp.snap();
+
+SELECT d, pg_temp.show(api_helpdesk.close_ticket(pg_temp.door(
+	'{"method":"GET","params":{"ticketId":"12"}}', d)))
+FROM unnest(ARRAY['{}', '{"nginx":{}}', '{"nginx":{"audience":"user"}}',
+	'{"nginx":{"audience":"Admin"}}', '{"nginx":{"audience":"admin "}}',
+	'{"nginx":{"audience":["admin"]}}', '{"nginx":{"audience":null}}',
+	'{"nginx":"admin"}', '{"nginx":{"admin":"support@jazenetworks.example"}}',
+	'{"body":{"nginx":{"audience":"admin"}},"body_type":"json"}',
+	'{"query":{"nginx":"{\"audience\":\"admin\"}","audience":"admin"}}',
+	'{"headers":{"nginx":"audience=admin"}}']::jsonb[]) d;
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin('{"body":{"ticketId":"12","admin":"support@jazenetworks.example"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"0"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{"userId":"0.0"},"query":{"status":"all"}}'));
+SELECT pg_temp.show(api_helpdesk.get_tickets('{"params":{},"query":{"userId":"0e0"}}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"false"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.send_message('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"}}'));
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{},"query":{"ticketId":"11"}}'));
+SELECT pg_temp.changes();
+-- the user's view of the same ticket, through either door: no internal note
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"6"}}'))
+	= pg_temp.show(api_helpdesk.get_ticket_details(pg_temp.admin('{"params":{"ticketId":"11"},"query":{"userId":"6"}}')))
+	AS same_view,
+	api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":"6"}}')
+		::text ~ 'card processor' AS internal_note_shown;
+-- a present but blank userId is never the admin's view, on either door
+SELECT d, pg_temp.show(api_helpdesk.get_ticket_details(pg_temp.admin(d)))
+FROM unnest(ARRAY['{"params":{"ticketId":"11"},"query":{"userId":""}}',
+	'{"params":{"ticketId":"11"},"body":{"userId":null},"body_type":"json"}',
+	'{"params":{"ticketId":"11"},"body":{"userId":""},"body_type":"form"}',
+	'{"params":{"ticketId":"11"},"query":{"userId":" "}}',
+	'{"params":{"ticketId":"11"},"query":{"userId":"6.0"}}']::jsonb[]) d;
+SELECT pg_temp.show(api_helpdesk.get_ticket_details('{"params":{"ticketId":"11"},"query":{"userId":""}}'));
+-- an admin nginx signed in (pgticket_param admin $remote_user): who acts,
+-- recorded as such; sender_name must be that admin; someone who is not an
+-- active helpdesk admin is refused
+CREATE FUNCTION pg_temp.signed_in(request jsonb, admin text) RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT request || jsonb_build_object('nginx',
+		jsonb_build_object('audience', 'admin', 'admin', admin))
+$$;
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.signed_in('{"body":{"ticketId":"11","ticketMessage":"m","sender":"admin","sender_name":"billing@jazenetworks.example","showToUser":"true"},"body_type":"form"}', 'support@jazenetworks.example')));
+SELECT a, pg_temp.show(api_helpdesk.close_ticket(pg_temp.signed_in('{"params":{"ticketId":"12"}}', a)))
+FROM unnest(ARRAY['nobody@example', 'workshop-operator', 'SUPPORT@jazenetworks.example']) a;
+SELECT pg_temp.changes();
+SELECT pg_temp.show(api_helpdesk.send_message(pg_temp.signed_in('{"body":{"ticketId":"12","ticketMessage":"on it","sender":"admin","sender_name":"support@jazenetworks.example","showToUser":"true"},"body_type":"form"}', 'support@jazenetworks.example')));
+SELECT pg_temp.show(api_helpdesk.assign_ticket_to_admin(pg_temp.signed_in('{"body":{"ticketId":"12","admin":"billing@jazenetworks.example"},"body_type":"form"}', 'support@jazenetworks.example')));
+SELECT pg_temp.show(api_helpdesk.close_ticket(pg_temp.signed_in('{"params":{"ticketId":"12"}}', 'support@jazenetworks.example')));
+SELECT pg_temp.changes();
+SELECT h.transition, h.to_state, h.actor_kind, s.username AS actor
+FROM pgticket.ticket_history h LEFT JOIN pgticket.staff s ON s.id = h.actor_staff_id
+WHERE h.ticket_id = (SELECT id FROM pgticket.ticket WHERE workflow = 'helpdesk' AND number = 12)
+ORDER BY h.id DESC LIMIT 2;
+
+--
 -- nginx's role may call the facades and nothing in pgticket
 --
 SET ROLE pgticket_web;
@@ -381,7 +457,7 @@ CREATE FUNCTION pg_temp.probe(request jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
 	before bigint := pg_temp.reads();
-	r pgticket.http_response := api_helpdesk.get_tickets(request);
+	r pgticket.http_response := api_helpdesk.get_tickets(pg_temp.admin(request));
 	reads bigint := pg_temp.reads() - before;
 BEGIN
 	RETURN r.status || ' ' || CASE WHEN reads < 100 THEN 'a few rows read'
@@ -410,5 +486,5 @@ SELECT pg_temp.probe('{"params":{"userId":"7"},"query":{"limit":"5"}}');
 SELECT pg_temp.probe('{"params":{"userId":"0","status":"all","assigned_admin":"support@jazenetworks.example"},"query":{"limit":"5"}}');
 -- without a limit, a page is 100 tickets
 SELECT json_array_length(r.body::json -> 'data')
-FROM api_helpdesk.get_tickets('{"params":{"userId":"0"}}') r;
+FROM api_helpdesk.get_tickets(pg_temp.admin('{"params":{"userId":"0"}}')) r;
 ROLLBACK;

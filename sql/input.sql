@@ -193,3 +193,36 @@ FROM unnest(ARRAY[
 	'{"limit": "1e0", "ticket_number": "7.440303e6"}',
 	'{"limit": "1.5", "offset": "-1", "ticket_number": "1e19"}',
 	'{"limit": "1e4"}', '{"limit": ["1", "2"]}']) q;
+
+--
+-- 004: ticketId, userId (0: every user, in get_tickets), limit, offset and
+-- ratingValue are whole numbers in any JSON spelling, in range; a fraction,
+-- another spelling or a number out of range is a 400 naming it (a success
+-- is shown as "ok" and the user of the first ticket listed: the lists
+-- depend on what other tests left)
+--
+CREATE FUNCTION pg_temp.brief(r pgticket.http_response) RETURNS text
+LANGUAGE sql AS $$
+	SELECT r.status || ' ' || CASE WHEN r.status = 200
+		THEN 'ok' || coalesce(', user ' || (r.body::json #>> '{data,0,Ticket,user}'), '')
+		ELSE r.body END
+$$;
+SELECT left(v::text, 24), pg_temp.brief(api_helpdesk.get_tickets(jsonb_build_object(
+	'nginx', '{"audience": "admin"}'::jsonb, 'body_type', 'json',
+	'body', jsonb_build_object('userId', v, 'limit', 1))))
+FROM unnest(ARRAY['6'::jsonb, '6.0', '60e-1', '0.6e1', '"6"', '"6.00"',
+	'"6e0"', '0', '-0', '0.0e5', '6.5', '-6', '"+6"', '"06"', '" 6"', '"0x6"',
+	'9223372036854775807', '9223372036854775808', '1e19', '1e400',
+	'"1e999999"', 'true', '""']) v;
+SELECT v, pg_temp.brief(api_helpdesk.get_tickets(jsonb_build_object(
+	'params', '{"userId": "6"}'::jsonb, 'query', jsonb_build_object('limit', v))))
+FROM unnest(ARRAY['1', '1000', '1e3', '1000.0', '0', '1001', '1e4', '2.5']) v;
+SELECT v, pg_temp.brief(api_helpdesk.ticket_rating(jsonb_build_object(
+	'body_type', 'json', 'body', jsonb_build_object('ticketId', 999999999,
+		'userId', 6, 'ratingValue', v))))
+FROM unnest(ARRAY['4'::jsonb, '4.0', '0.4e1', '"4e0"', '0', '6', '4.5',
+	'-1', '"four"']) v;
+SELECT v, pg_temp.brief(api_helpdesk.get_ticket_details(jsonb_build_object(
+	'params', jsonb_build_object('ticketId', v), 'query', '{"userId": "6"}'::jsonb)))
+FROM unnest(ARRAY['11', '11.0', '1.1e1', '110e-1', '0', '-11', '11.5',
+	'1e19']) v;

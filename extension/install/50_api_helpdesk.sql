@@ -95,17 +95,20 @@ COMMENT ON FUNCTION pgticket.helpdesk_required(jsonb, text) IS
 	'A required request parameter; PT400 "The <name> parameter is required" when absent or blank';
 
 /*
- * helpdesk_number: a numeric parameter (plain digits, fits in bigint); NULL
- * when optional and absent.
+ * helpdesk_number: a whole-number parameter in any JSON spelling ("7",
+ * "7.0", "7e0", a JSON number), from min to max; NULL when optional and
+ * absent.  Anything else, blank included, is PT400 naming the parameter
+ * (contract.md: errors, for every API).
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_number(request jsonb, name text,
-	required boolean DEFAULT true)
+	required boolean DEFAULT true, min bigint DEFAULT 1,
+	max bigint DEFAULT 9223372036854775807)
 RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
 	v text := pgticket.req_arg(request, name);
-	n bigint;
+	n numeric;
 BEGIN
 	IF v IS NULL THEN
 		IF required THEN
@@ -114,16 +117,17 @@ BEGIN
 		END IF;
 		RETURN NULL;
 	END IF;
-	n := pgticket.parse_id(v);
-	IF n IS NULL THEN
+	n := pgticket.parse_json_number(v);
+	IF n IS NULL OR n <> trunc(n) OR n < min OR n > max THEN
 		PERFORM pgticket.req_fail(400,
-			format('The %s parameter must be a number', name));
+			format('The %s parameter must be a whole number from %s to %s',
+				name, min, max));
 	END IF;
-	RETURN n;
+	RETURN n::bigint;
 END
 $$;
-COMMENT ON FUNCTION pgticket.helpdesk_number(jsonb, text, boolean) IS
-	'A numeric request parameter (plain decimal digits within bigint); PT400 naming the parameter otherwise';
+COMMENT ON FUNCTION pgticket.helpdesk_number(jsonb, text, boolean, bigint, bigint) IS
+	'A whole-number request parameter in any JSON spelling (7, 7.0, 7e0), from min to max (default 1 to the largest bigint); PT400 "The <name> parameter is required" when absent and required, "The <name> parameter must be a whole number from <min> to <max>" otherwise. contract.md: whole numbers';
 
 /*
  * helpdesk_flag: a "true"/"false" parameter; NULL when optional and absent.
@@ -152,6 +156,67 @@ END
 $$;
 COMMENT ON FUNCTION pgticket.helpdesk_flag(jsonb, text, boolean) IS
 	'A "true"/"false" request parameter; PT400 naming the parameter otherwise';
+
+/*
+ * helpdesk_admin_door: whether the request came through the admin door:
+ * nginx set "audience": "admin" in the request document's "nginx" member
+ * (pgticket_param audience ...;), which only nginx writes: a client's
+ * query, body and headers are members of their own.  Anything else, the
+ * member absent included, is the user's door.
+ */
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_admin_door(request jsonb)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT coalesce(request #>> '{nginx,audience}' = 'admin', false)
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_admin_door(jsonb) IS
+	'Whether a 004 request came through the admin door: "audience": "admin" in its "nginx" member (pgticket_param, set by nginx only; issue 10)';
+
+/*
+ * helpdesk_signed_in: the staff id of the admin nginx signed in (the
+ * "admin" member of "nginx", e.g. $remote_user after auth_basic) when the
+ * request came through the admin door and that admin is an active
+ * helpdesk admin; NULL otherwise.  Recorded as who closed or assigned.
+ */
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_signed_in(request jsonb)
+RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+	SELECT s.id FROM staff s
+	WHERE helpdesk_admin_door(request)
+		AND s.username = request #>> '{nginx,admin}'
+		AND s.role = 'admin' AND s.active
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_signed_in(jsonb) IS
+	'Staff id of the admin nginx signed in (the "admin" member of "nginx") on the 004 admin door, NULL when none or not an active helpdesk admin';
+
+/*
+ * helpdesk_refused: the 403 answer to a request for an admin's capability
+ * (what: "close a ticket") that did not come through the admin door, or
+ * whose admin signed in through nginx (pgticket_param admin $remote_user)
+ * is no active helpdesk admin; NULL when the request may go on.
+ */
+CREATE OR REPLACE FUNCTION pgticket.helpdesk_refused(request jsonb, what text)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql STABLE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT helpdesk_admin_door(request) THEN
+		RETURN helpdesk_error(403, format('Only an admin may %s', what));
+	END IF;
+	IF nullif(request #>> '{nginx,admin}', '') IS NOT NULL
+		AND helpdesk_signed_in(request) IS NULL THEN
+		RETURN helpdesk_error(403,
+			'The admin signed in is not an active helpdesk admin');
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION pgticket.helpdesk_refused(jsonb, text) IS
+	'The 004 403 answer to an admin capability asked for outside the admin door (or by a signed-in admin who is not an active helpdesk admin), NULL when allowed';
 
 /*
  * helpdesk_ticket: the helpdesk ticket numbered n, or PT404.  With for_user,
@@ -395,12 +460,15 @@ DECLARE
 	r			http_response;
 BEGIN
 	PERFORM helpdesk_check_body(request);
-	v_user := helpdesk_number(request, 'userId');
-	v_limit := coalesce(helpdesk_number(request, 'limit', false), 100);
-	IF v_limit NOT BETWEEN 1 AND 1000 THEN
-		PERFORM req_fail(400, 'The limit parameter must be from 1 to 1000');
+	v_user := helpdesk_number(request, 'userId', min => 0);
+	IF v_user = 0 THEN
+		r := helpdesk_refused(request, 'list the tickets of every user');
+		IF r IS NOT NULL THEN
+			RETURN r;
+		END IF;
 	END IF;
-	v_offset := coalesce(helpdesk_number(request, 'offset', false), 0);
+	v_limit := coalesce(helpdesk_number(request, 'limit', false, 1, 1000), 100);
+	v_offset := coalesce(helpdesk_number(request, 'offset', false, 0), 0);
 	v_status := coalesce(req_arg(request, 'status'), 'all');
 	IF helpdesk_status_categories(v_status) IS NULL THEN
 		PERFORM req_fail(400, 'The status parameter must be one of unresolved, overdue, duetoday, open, onhold, unassigned, resolved, closed, all');
@@ -610,6 +678,16 @@ BEGIN
 	END IF;
 	v_name := helpdesk_required(request, 'sender_name');
 	v_show := helpdesk_flag(request, 'showToUser');
+	IF v_sender = 'admin' THEN
+		r := helpdesk_refused(request, 'send a message as the admin');
+		IF r IS NOT NULL THEN
+			RETURN r;
+		END IF;
+		IF v_name <> coalesce(nullif(request #>> '{nginx,admin}', ''), v_name) THEN
+			RETURN helpdesk_error(403,
+				'The sender_name parameter must be the admin signed in');
+		END IF;
+	END IF;
 
 	t := helpdesk_ticket(v_number);
 	IF v_sender = 'admin' THEN
@@ -662,6 +740,19 @@ BEGIN
 	PERFORM helpdesk_check_body(request);
 	v_number := helpdesk_number(request, 'ticketId');
 	v_user := helpdesk_number(request, 'userId', false);
+	IF v_user IS NULL AND (request -> 'params' ? 'userId'
+			OR coalesce(request -> 'body' ? 'userId', false)
+			OR request -> 'query' ? 'userId') THEN
+		/* given, but empty or null: never taken for the admin's view */
+		PERFORM req_fail(400, 'The userId parameter must not be blank');
+	END IF;
+	IF v_user IS NULL THEN
+		/* the admin console's view: internal notes, any user's ticket */
+		r := helpdesk_refused(request, 'see a ticket without a userId');
+		IF r IS NOT NULL THEN
+			RETURN r;
+		END IF;
+	END IF;
 	t := helpdesk_ticket(v_number, v_user);
 
 	SELECT coalesce(json_agg(json_build_object(
@@ -723,13 +814,18 @@ DECLARE
 	r			http_response;
 BEGIN
 	PERFORM helpdesk_check_body(request);
+	r := helpdesk_refused(request, 'close a ticket');
+	IF r IS NOT NULL THEN
+		RETURN r;
+	END IF;
 	t := helpdesk_ticket(helpdesk_number(request, 'ticketId'),
 		for_update => true);
 	IF t.state = 'closed' THEN
 		PERFORM req_fail(409, 'The ticket is already closed');
 	END IF;
-	PERFORM transition(t.id, 'closed', reason => 'closed through the helpdesk API',
-		expected_state => t.state);
+	PERFORM transition(t.id, 'closed',
+		actor_staff_id => helpdesk_signed_in(request),
+		reason => 'closed through the helpdesk API', expected_state => t.state);
 
 	RETURN http_json(200, json_build_object(
 		'status', 'success',
@@ -759,11 +855,16 @@ AS $$
 DECLARE
 	v_number	bigint;
 	v_admin		text;
+	v_actor		bigint;
 	t			ticket;
 	s			staff;
 	r			http_response;
 BEGIN
 	PERFORM helpdesk_check_body(request);
+	r := helpdesk_refused(request, 'assign a ticket');
+	IF r IS NOT NULL THEN
+		RETURN r;
+	END IF;
 	v_number := helpdesk_number(request, 'ticketId');
 	v_admin := helpdesk_required(request, 'admin');
 	t := helpdesk_ticket(v_number, for_update => true);
@@ -771,9 +872,12 @@ BEGIN
 	IF t.state = 'closed' THEN
 		PERFORM req_fail(409, 'A closed ticket cannot be assigned');
 	END IF;
-	t := assign(t.id, s.id, reason => 'assigned through the helpdesk API');
+	v_actor := helpdesk_signed_in(request);
+	t := assign(t.id, s.id, actor_staff_id => v_actor,
+		reason => 'assigned through the helpdesk API');
 	IF t.state = 'new' THEN
-		PERFORM transition(t.id, 'open', expected_state => 'new');
+		PERFORM transition(t.id, 'open', actor_staff_id => v_actor,
+			expected_state => 'new');
 	END IF;
 
 	RETURN http_json(200, json_build_object(
@@ -851,7 +955,7 @@ AS $$
 DECLARE
 	v_number	bigint;
 	v_user		bigint;
-	v_value		text;
+	v_value		integer;
 	v_category	state_category;
 	t			ticket;
 	r			http_response;
@@ -859,11 +963,7 @@ BEGIN
 	PERFORM helpdesk_check_body(request);
 	v_number := helpdesk_number(request, 'ticketId');
 	v_user := helpdesk_number(request, 'userId');
-	v_value := helpdesk_required(request, 'ratingValue');
-	IF v_value !~ '^[1-5]$' THEN
-		PERFORM req_fail(400,
-			'The ratingValue parameter must be 1, 2, 3, 4 or 5');
-	END IF;
+	v_value := helpdesk_number(request, 'ratingValue', true, 1, 5);
 	t := helpdesk_ticket(v_number, v_user, for_update => true);
 	SELECT category INTO v_category FROM workflow_state
 	WHERE workflow = t.workflow AND state = t.state;
@@ -871,7 +971,7 @@ BEGIN
 		PERFORM req_fail(409,
 			'The ticket can be rated once it is resolved or closed');
 	END IF;
-	PERFORM rate(t.id, t.customer_id, v_value::integer);
+	PERFORM rate(t.id, t.customer_id, v_value);
 
 	RETURN http_json(200, json_build_object(
 		'status', 'success',

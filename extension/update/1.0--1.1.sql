@@ -7,3 +7,7 @@
 -- req_scalar takes the parameter's name, to name it when refusing an array
 -- or an object (40_request.sql).
 DROP FUNCTION pgticket.req_scalar(jsonb);
+
+-- helpdesk_number takes a range, and any JSON spelling of a whole number
+-- (50_api_helpdesk.sql).
+DROP FUNCTION pgticket.helpdesk_number(jsonb, text, boolean);

@@ -151,6 +151,20 @@ sub nginx_conf_text {
     $http =~ s/%%PORT%%/$port/g;
     my $ci = conninfo();
     $http =~ s/%%CONNINFO%%/$ci/g;
+    # the helpdesk's doors (api-helpdesk.conf names them), as the shipped
+    # nginx.conf has them, unless the test has doors of its own: the tests'
+    # clients are on 127.0.0.1, the admin door (034-admin-door.t tests the
+    # shipped one from 127.0.0.2 too)
+    my $door = $http =~ /\$pgticket_helpdesk_audience\s*\{/ ? '' : <<'DOOR';
+
+    geo $pgticket_helpdesk_audience {
+        default    user;
+        127.0.0.1  admin;
+    }
+    map "" $pgticket_helpdesk_admin {
+        default    "";
+    }
+DOOR
     return <<EOF;
 load_module $module;
 worker_processes $workers;
@@ -175,7 +189,7 @@ http {
     # meet it.  tests/t/033-rate-limit.t tests the shipped rate.
     limit_req_zone \$binary_remote_addr zone=pgticket_credentials:1m
                    rate=100000r/s;
-
+$door
 $http
 }
 EOF

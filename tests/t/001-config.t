@@ -70,6 +70,16 @@ my @bad = (
       qr/has invalid parameter "foo=bar"/ ],
     [ 'pgticket_route GET /api/a api_test.echo headers=a,,b;',
       qr/has invalid headers "headers=a,,b"/ ],
+    [ 'pgticket_param "" x;',
+      qr/"pgticket_param" directive has an empty name/ ],
+    [ 'pgticket_param "a b" x;',
+      qr/invalid parameter name "a b"/ ],
+    [ 'pgticket_param \'a"b\' x;',
+      qr/invalid parameter name "a"b"/ ],
+    [ 'pgticket_param a x; pgticket_param a y;',
+      qr/duplicate parameter "a"/ ],
+    [ 'pgticket_param a;',
+      qr/invalid number of arguments in "pgticket_param"/ ],
 );
 
 for my $case (@bad) {
@@ -102,6 +112,11 @@ like($out, qr/"pgticket_pool" directive is duplicate/, 'duplicate pool');
 CONF
 like($out, qr/"pgticket_route" is used but "pgticket_database" is not set/,
      'a route needs a database');
+
+# variables are resolved once the whole configuration is read: no line
+($out) = nginx_t(conf('pgticket_param a "$no_such_variable";'));
+like($out, qr/unknown "no_such_variable" variable/,
+     'pgticket_param with an unknown variable');
 
 ($out) = nginx_t(conf('pgticket_unavailable 99 text/plain x;'));
 like($out, qr/invalid status "99"/, 'bad unavailable status');

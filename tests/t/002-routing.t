@@ -31,6 +31,24 @@ start_nginx(<<'CONF');
         location /plain/ {
             pgticket_route GET /plain/echo api_test.echo;
         }
+
+        location /param/ {
+            pgticket_error_page application/json '{"status":"error","errorCode":$pgticket_status,"message":"$pgticket_message"}';
+            pgticket_param audience admin;
+            pgticket_param who "$remote_addr $arg_x";
+            pgticket_param empty "";
+            pgticket_param raw $http_x_who;
+            pgticket_route GET|POST /param/echo api_test.echo;
+
+            location /param/inherit/ {
+                pgticket_route GET /param/inherit/echo api_test.echo;
+            }
+
+            location /param/own/ {
+                pgticket_param own yes;
+                pgticket_route GET /param/own/echo api_test.echo;
+            }
+        }
     }
 CONF
 
@@ -268,6 +286,36 @@ $r = raw_http("GET /api/raw?s=204&b=hello HTTP/1.1\r\nHost: x\r\n"
               . "Connection: close\r\n\r\n");
 is($r->{status}, 204, '204 with a body from the function');
 is($r->{content}, '', '204 is sent without the body');
+
+# pgticket_param: the "nginx" member, which no client writes
+
+$r = http(GET => '/param/echo?x=1&nginx=client&audience=client');
+is_deeply(doc($r)->{nginx}, { audience => 'admin', who => '127.0.0.1 1',
+                              empty => '', raw => '' },
+          'pgticket_param: values, variables evaluated per request');
+is_deeply(doc($r)->{query}, { x => '1', nginx => 'client',
+                              audience => 'client' },
+          'a client\'s "nginx" stays in its query');
+$r = http(POST => '/param/echo', { 'Content-Type' => 'application/json',
+                                   'X-Who' => 'someone' },
+          '{"nginx":{"audience":"client"}}');
+is(doc($r)->{nginx}{audience}, 'admin', 'a body\'s "nginx" changes nothing');
+is_deeply(doc($r)->{body}, { nginx => { audience => 'client' } },
+          '... and stays in the body');
+is(doc($r)->{nginx}{raw}, 'someone', 'a header variable');
+is_deeply(doc(http(GET => '/param/inherit/echo'))->{nginx},
+          { audience => 'admin', who => '127.0.0.1 ', empty => '',
+            raw => '' },
+          'a location without pgticket_param inherits its parent\'s');
+is_deeply(doc(http(GET => '/param/own/echo'))->{nginx}, { own => 'yes' },
+          'a location with pgticket_param inherits none (as fastcgi_param)');
+ok(!exists doc(http(GET => '/api/echo'))->{nginx},
+   'no "nginx" member where there is no pgticket_param');
+$r = raw_http("GET /param/echo HTTP/1.1\r\nHost: x\r\nX-Who: \xff\xfe\r\n"
+              . "Connection: close\r\n\r\n");
+is_deeply([ $r->{status}, doc($r)->{message} ],
+          [ 400, 'Invalid request encoding' ],
+          'a value that is not UTF-8 is refused as the request\'s own text');
 
 # without pgticket_error_page
 

@@ -38,6 +38,10 @@ start_nginx(<<'CONF', valgrind => 1);
         }
 
         location /api/ {
+            # the helpdesk's admin door (close_ticket), and the document's
+            # "nginx" member under valgrind
+            pgticket_param audience admin;
+            pgticket_param remote "$remote_addr";
             pgticket_error_page application/json
                 '{"errorCode":$pgticket_status,"message":"$pgticket_message"}';
             pgticket_unavailable 503 application/json '{"errorCode":503}';

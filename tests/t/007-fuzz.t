@@ -34,6 +34,7 @@ start_nginx(<<'CONF', workers => 1);
             pgticket_error_page application/json
                 '{"errorCode":$pgticket_status,"message":"$pgticket_message"}';
             pgticket_body_limit 64k;
+            pgticket_param audience admin;     # get_tickets/0 is the admin's
             pgticket_route GET|POST|PUT "/api/echo/{a}/{b}" api_test.echo
                            headers=x-a,content-type;
             pgticket_route GET|POST /api/echo api_test.echo;

@@ -206,12 +206,15 @@ my @seed_tickets = map { { Ticket => {
     my $c = counts();
     is_error(http(GET => '/api/v1/get_tickets'), 400,
              'The userId parameter is required', 'get_tickets without userId');
-    is_error(http(GET => '/api/v1/get_tickets/abc'), 400,
-             'The userId parameter must be a number', 'get_tickets/abc');
-    is_error(http(GET => '/api/v1/get_tickets/-6'), 400,
-             'The userId parameter must be a number', 'get_tickets/-6');
+    my $u0 = 'The userId parameter must be a whole number from 0 to 9223372036854775807';
+    is_error(http(GET => '/api/v1/get_tickets/abc'), 400, $u0,
+             'get_tickets/abc');
+    is_error(http(GET => '/api/v1/get_tickets/-6'), 400, $u0,
+             'get_tickets/-6');
+    is_error(http(GET => '/api/v1/get_tickets/6.5'), 400, $u0,
+             'get_tickets/6.5');
     is_error(http(GET => '/api/v1/get_tickets/99999999999999999999'), 400,
-             'The userId parameter must be a number', 'get_tickets huge id');
+             $u0, 'get_tickets huge id');
     is_error(http(GET => '/api/v1/get_tickets/99'), 404,
              'The user with the userId 99 was not found', 'get_tickets/99');
     is_error(http(GET => '/api/v1/get_tickets/6/pending'), 400,
@@ -278,13 +281,14 @@ my @seed_tickets = map { { Ticket => {
        'get_tickets/0: at most 100 tickets');
 
     my $c = counts();
-    for my $bad (['limit', 0], ['limit', 1001], ['limit', '1e2'],
-                 ['limit', '-5'], ['offset', '-1'], ['offset', 'x'],
-                 ['offset', '1 OR 1=1']) {
+    for my $bad (['limit', 0], ['limit', 1001], ['limit', '1e4'],
+                 ['limit', '2.5'], ['limit', '-5'], ['offset', '-1'],
+                 ['offset', 'x'], ['offset', '1 OR 1=1']) {
         my ($k, $v) = @$bad;
-        my $msg = $k eq 'limit' && $v =~ /^\d+$/
-            ? 'The limit parameter must be from 1 to 1000'
-            : "The $k parameter must be a number";
+        my $msg = $k eq 'limit'
+            ? 'The limit parameter must be a whole number from 1 to 1000'
+            : 'The offset parameter must be a whole number from 0 to '
+              . '9223372036854775807';
         is_error(get_q('/api/v1/get_tickets/0', $k => $v), 400, $msg,
                  "get_tickets $k=$v");
     }
@@ -391,9 +395,9 @@ my ($t1, $t2, $t3, $t4);
     is_error(post_form('/api/v1/raise_ticket', %raise, type => 'Billing'),
              400, 'The type parameter must be one of: Payment, Technical',
              'raise_ticket unknown type');
-    is_error(post_form('/api/v1/raise_ticket', %raise, userId => '7.0'),
-             400, 'The userId parameter must be a number',
-             'raise_ticket userId 7.0');
+    is_error(post_form('/api/v1/raise_ticket', %raise, userId => '7.5'),
+             400, 'The userId parameter must be a whole number from 1 to 9223372036854775807',
+             'raise_ticket userId 7.5');
     is_error(post_form('/api/v1/raise_ticket', %raise, userId => '404'),
              404, 'The user with the userId 404 was not found',
              'raise_ticket unknown user');
@@ -467,7 +471,7 @@ my %msg = (ticketId => $t1, ticketMessage => 'ok. Looking on it',
              'The showToUser parameter must be true or false',
              'send_message bad showToUser');
     is_error(post_form('/api/v1/send_message', %msg, ticketId => 'x1'), 400,
-             'The ticketId parameter must be a number',
+             'The ticketId parameter must be a whole number from 1 to 9223372036854775807',
              'send_message bad ticketId');
     is_error(post_form('/api/v1/send_message', %msg, ticketId => 987654321),
              404, 'The ticket with the ticketId 987654321 was not found',
@@ -524,7 +528,7 @@ my %msg = (ticketId => $t1, ticketMessage => 'ok. Looking on it',
              'The ticket with the ticketId 987654321 was not found',
              'get_ticket_details unknown ticket');
     is_error(http(GET => '/api/v1/get_ticket_details/12abc'), 400,
-             'The ticketId parameter must be a number',
+             'The ticketId parameter must be a whole number from 1 to 9223372036854775807',
              'get_ticket_details/12abc');
     is_error(http(GET => '/api/v1/get_ticket_details'), 400,
              'The ticketId parameter is required',
@@ -603,7 +607,8 @@ my %rate = (ticketId => $t1, userId => 7, ratingValue => 4);
              'The ticket with the ticketId 987654321 was not found',
              'close_ticket unknown');
     is_error(http(GET => '/api/v1/close_ticket/1x'), 400,
-             'The ticketId parameter must be a number', 'close_ticket/1x');
+             'The ticketId parameter must be a whole number from 1 to 9223372036854775807',
+             'close_ticket/1x');
     is_error(http(POST => '/api/v1/close_ticket'), 400,
              'The ticketId parameter is required', 'close_ticket without id');
     is(counts(), $c, 'close errors wrote nothing');
@@ -621,9 +626,10 @@ my %rate = (ticketId => $t1, userId => 7, ratingValue => 4);
        'get_tickets/7/closed: the closed tickets');
 
     $c = counts();
-    for my $v ('0', '6', '-1', '4.5', 'five', '1e0', ' 4') {
+    for my $v ('0', '6', '-1', '4.5', 'five', '1e1', ' 4', '+4') {
         is_error(post_form('/api/v1/ticket_rating', %rate, ratingValue => $v),
-                 400, 'The ratingValue parameter must be 1, 2, 3, 4 or 5',
+                 400, 'The ratingValue parameter must be a whole number '
+                      . 'from 1 to 5',
                  "ticket_rating ratingValue '$v'");
     }
     for my $p (qw(ticketId userId ratingValue)) {
@@ -653,6 +659,18 @@ my %rate = (ticketId => $t1, userId => 7, ratingValue => 4);
         . " where t.workflow = 'helpdesk' and t.number = $t1 order by r.id");
     is_deeply(\@ratings, [ [ 4, 'f' ], [ 2, 't' ] ],
               'the second rating replaces the first');
+
+    # whole numbers in any JSON spelling (contract.md), as the client wrote
+    # them: nginx passes a JSON body on as its bytes
+    $r = http(POST => '/api/v1/ticket_rating',
+              { 'Content-Type' => 'application/json' },
+              qq({"ticketId": ${t1}.0, "userId": 7e0, "ratingValue": 0.3E1}));
+    is($r->{status}, 200, 'a rating with 11.0, 7e0 and 0.3E1: 200')
+        or diag($r->{content});
+    ($r) = psql("select value from pgticket.rating r join pgticket.ticket t"
+        . " on t.id = r.ticket_id where t.workflow = 'helpdesk'"
+        . " and t.number = $t1 and superseded_at is null");
+    is($r->[0], 3, 'ratingValue 0.3E1 is 3');
 
     $c = counts();
     is_error(post_form('/api/v1/reopen_ticket', ticketId => $t1, userId => 6,

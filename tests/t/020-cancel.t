@@ -68,6 +68,7 @@ start_nginx(<<'CONF');
         listen 127.0.0.1:%%PORT%%;
 
         location /api/ {
+            pgticket_param audience admin;     # close_ticket is the admin's
             pgticket_unavailable 503 application/json '{"errorCode":503}';
             pgticket_route POST /api/v1/raise_ticket api_helpdesk.raise_ticket;
             pgticket_route GET|POST "/api/v1/close_ticket/{ticketId}"

@@ -36,7 +36,7 @@ is($out, "pgticket_web\n", 'pgticket_web connects to its database');
 
 # the facades, and what they need, work for it
 ($rc, $out) = psql_as('pgticket_web', $db,
-    q{select status from api_helpdesk.get_ticket_details('{\"params\": {\"ticketId\": \"11\"}}')});
+    q{select status from api_helpdesk.get_ticket_details('{\"params\": {\"ticketId\": \"11\"}, \"nginx\": {\"audience\": \"admin\"}}')});
 is($out, "200\n", 'it calls a facade: 200');
 
 for my $other ('postgres', 'template1') {

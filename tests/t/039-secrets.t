@@ -6,8 +6,9 @@
 # nginx) or in what PostgreSQL logged for nginx's role, at default
 # settings.  This test first adds requests of its own built to leak if the
 # protections were off: credentials of this run beside bodies PostgreSQL
-# refuses (it quotes the text around the fault) and numbers it cannot
-# hold.  Then it searches by shape (JWTs, Basic credentials, the request
+# would refuse (it quotes the text around the fault) and numbers it cannot
+# hold, and in the document of a statement that fails in PostgreSQL.  Then
+# it searches by shape (JWTs, Basic credentials, the request
 # document's credential headers) and by value (the demo's secrets, this
 # run's, and the test secrets of the other suites).
 
@@ -38,6 +39,11 @@ start_nginx(<<"CONF");
         listen 127.0.0.1:%%PORT%%;
 
 $locations
+        # a statement that fails with the credentials in its document
+        location /leak/ {
+            pgticket_route GET|POST "/leak/{code}" api_test.fail
+                           headers=authorization,x-api-key,token;
+        }
     }
 CONF
 
@@ -85,7 +91,15 @@ for my $body ("{'a':1}", '{"a":NaN}', '{"a":1e999999}', '{"a":"\u0000"}') {
 }
 ok(!grep({ $_->{status} >= 500 || $_->{status} < 400 } @sent),
    'the bait requests were refused, each a 4xx');
-expect_error(qr/SQLSTATE (22003|22P02)/);    # the module's, see 031
+for my $code ('22023', 'PT404', 'XX000') {
+    my $r = http('POST', "/leak/$code",
+                 { Authorization => $basic, 'X-Api-Key' => $api_key,
+                   token => $token, 'Content-Type' => 'application/json' },
+                 qq({"password":"$password"}));
+    ok($r->{status} >= 400, "a statement failing with SQLSTATE $code, "
+                            . 'credentials in its document');
+}
+expect_error(qr/api_test\.fail failed: SQLSTATE XX000/);
 stop_nginx();
 
 # -------------------------------------------------------- the logs
@@ -109,13 +123,13 @@ for my $line (split /\n/, slurp("$rundir/postgresql.log")) {
 my $pg = join "\n", @pg;
 
 # the search means something: every API's requests are in the access logs,
-# and nginx's role logged errors (the module's known failures, the baits)
+# and nginx's role logged errors (the baits' failed statements)
 my $access = join '', map { $nginx{$_} } grep { /access\.log$/ } @nginx_logs;
 for my $prefix ('/api/v1/customers/', '/crm/v1/', '/v1/tickets',
                 '/v2/tickets/', '/api/v1/raise_ticket') {
     like($access, qr/"[A-Z]+ \Q$prefix\E/, "the access logs have $prefix requests");
 }
-like($pg, qr/pgticket_web\@\S+ ERROR:  invalid input syntax for type json/,
+like($pg, qr/pgticket_web\@\S+ ERROR:  test failure/,
      "PostgreSQL's log has errors of nginx's role");
 cmp_ok(scalar @nginx_logs, '>=', 10, 'nginx logs of ' . @nginx_logs / 2
        . ' test servers');

@@ -21,7 +21,8 @@
 # with the database unreachable (503, or the API's own unavailable status)
 # and with a database that lacks pgticket (500), and from an address over
 # its rate (429: limit_req's rate lowered to one a minute, its burst used
-# up by requests straight to nginx).  Any finding prism adds in
+# up by requests straight to nginx).  Requests marked "door": "user" are
+# sent last, with the helpdesk's admin door shut (no address in its geo).  Any finding prism adds in
 # its sl-violations header (a body, header or content type the document
 # does not allow; an undeclared status is only a warning, in that header
 # too), or an answer prism made itself, fails the test, as does a status
@@ -268,7 +269,7 @@ for my $name (documents()) {
     };
     my $doc = document($name, "$dir/$name.json");
     my @ops = operations($doc);
-    my (%vars, %seen, %first, %sent);
+    my (%vars, %seen, %first, %sent, @user_door);
     my $unavailable = $spec->{unavailable_status} // 503;
 
     # the API's requests, through prism on the document as it is
@@ -280,6 +281,10 @@ for my $name (documents()) {
             next;
         }
         my $r = subst($req, \%vars);
+        if (($r->{door} // '') eq 'user') {
+            push @user_door, $r;    # sent below, through the user's door
+            next;
+        }
         my ($path) = split /\?/, $r->{path};
         my $o = match_operation(\@ops, $r->{method}, $path)
             or fail("$name: $r->{name}: $r->{method} $path is no documented"
@@ -365,6 +370,28 @@ for my $name (documents()) {
             my %r = (%{ $first{$key} }, name => 'this address over its rate');
             my $res = send_request(\%r);
             $seen{$key}{ $res->{status} } = 1 if check($name, \%r, $res, 429);
+        }
+    }
+
+    # the requests for the user's door: the shipped configuration with
+    # the helpdesk's admin door shut (its geo lists no admin address), so
+    # that prism's requests, from loopback, come through the user's door
+    if (@user_door) {
+        shipped_nginx_start($dir, $port, undef, sub {
+            my ($text) = @_;
+            $text =~ s/^\s*(127\.0\.0\.1|::1)\s+admin;\n//mg == 2
+                or die "no admin addresses in the helpdesk's geo\n";
+            return $text;
+        });
+        start_prism(document_file($name), "$dir/prism-$name-door.log");
+        for my $r (@user_door) {
+            my ($path) = split /\?/, $r->{path};
+            my $o = match_operation(\@ops, $r->{method}, $path)
+                or fail("$name: $r->{name}: $r->{method} $path is no"
+                        . ' documented operation'), next;
+            my $res = send_request($r);
+            $seen{"$o->{method} $o->{path}"}{ $res->{status} } = 1
+                if check($name, $r, $res, $r->{status});
         }
     }
     shipped_nginx_start($dir, $port);
