@@ -109,7 +109,7 @@ test: build-all
 	@tests/run-tests.sh
 
 bench: build-all
-	@tests/bench.sh
+	@tests/bench/run.sh
 
 check-style:
 	@! grep -nP '\t' nginx-module/*.[ch] || { echo "tabs in nginx-module"; exit 1; }
