@@ -4,28 +4,37 @@
 -- and pgbench both call, the check of the read facades on generated ids.
 
 /*
- * make_pool: cnt fresh tickets for an endpoint that consumes them, with
- * consecutive ordinals from the returned one: 'ws' pending workshop
- * tickets (start-service), 'hd' new helpdesk tickets (close), each with
- * what a real one has (vehicle; helpdesk row and first message; history).
+ * Pools of fresh tickets for the endpoints that consume them: 'ws' pending
+ * workshop tickets (start-service), 'hd' new helpdesk tickets (close).
+ * Each kind has ordinals of its own, above the generated ones (workshop
+ * from N + 1, helpdesk from 500,000,001: numbers 10,000,000 + g and
+ * 1,000,000 + g stay below the sequences' 1,000,000,000).  bench.pool
+ * holds the range [lo, hi) not handed out yet or not consumed.
  */
-CREATE OR REPLACE FUNCTION bench.make_pool(kind text, cnt bigint) RETURNS bigint
+CREATE TABLE IF NOT EXISTS bench.pool (
+	kind		text PRIMARY KEY,
+	lo			bigint NOT NULL,
+	hi			bigint NOT NULL
+);
+
+/*
+ * make_pool: the tickets of ordinals lo .. lo + cnt - 1, each with what a
+ * real one has (vehicle; helpdesk row and first message; history).
+ */
+CREATE OR REPLACE FUNCTION bench.make_pool(kind text, lo bigint, cnt bigint)
+RETURNS void
 LANGUAGE plpgsql
 SET search_path = pgticket, pg_catalog
 AS $$
 DECLARE
 	cf		bench.config;
-	v_lo	bigint;
 BEGIN
-	SELECT * INTO cf FROM bench.config FOR UPDATE;
-	v_lo := cf.next_g;
-	UPDATE bench.config SET next_g = v_lo + cnt;
-
+	SELECT * INTO cf FROM bench.config;
 	CREATE TEMP TABLE pt ON COMMIT DROP AS
 	SELECT g, nextval(pg_get_serial_sequence('pgticket.ticket', 'id')) AS id,
 		cf.cid0 + bench.some_customer(random(), cf.customers) AS customer_id,
 		now() - interval '1 minute' * random() AS created_at
-	FROM generate_series(v_lo, v_lo + cnt - 1) g;
+	FROM generate_series(lo, lo + cnt - 1) g;
 
 	INSERT INTO ticket (id, uuid, number, workflow, state, customer_id, type,
 		priority, subject, description, channel, due_at, created_at,
@@ -66,7 +75,96 @@ BEGIN
 		CASE kind WHEN 'ws' THEN 'pending' ELSE 'new' END
 	FROM pt;
 	DROP TABLE pt;
-	RETURN v_lo;
+END
+$$;
+
+/*
+ * pool_take: the first ordinal of cnt consecutive fresh tickets of a kind.
+ * The tickets a run left unconsumed serve the next one: the range starts
+ * after the last ticket consumed so far, and grows by what is missing.
+ */
+CREATE OR REPLACE FUNCTION bench.pool_take(kind text, cnt bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pgticket, pg_catalog
+AS $$
+DECLARE
+	p		bench.pool;
+	v_wf	text := CASE kind WHEN 'ws' THEN 'workshop' ELSE 'helpdesk' END;
+	v_fresh	text := CASE kind WHEN 'ws' THEN 'pending' ELSE 'new' END;
+	v_base	bigint := CASE kind WHEN 'ws' THEN 10000000 ELSE 1000000 END;
+	v_used	bigint;
+BEGIN
+	SELECT * INTO p FROM bench.pool WHERE pool.kind = pool_take.kind FOR UPDATE;
+	IF NOT FOUND THEN
+		p.kind := kind;
+		p.lo := CASE kind WHEN 'ws' THEN (SELECT tickets FROM bench.config) + 1
+			ELSE 500000001 END;
+		p.hi := p.lo;
+		INSERT INTO bench.pool VALUES (p.*);
+	END IF;
+	SELECT max(number) - v_base INTO v_used FROM ticket
+	WHERE workflow = v_wf AND number >= v_base + p.lo
+		AND number < v_base + p.hi AND state <> v_fresh;
+	p.lo := coalesce(v_used + 1, p.lo);
+	IF p.hi - p.lo < cnt THEN
+		PERFORM bench.make_pool(kind, p.hi, cnt - (p.hi - p.lo));
+		p.hi := p.lo + cnt;
+	END IF;
+	UPDATE bench.pool SET lo = p.lo, hi = p.hi WHERE pool.kind = p.kind;
+	RETURN p.lo;
+END
+$$;
+
+/*
+ * settle: what the create endpoints made since the last call is dealt
+ * with, as staff would, so that the backlog the reads see stays the
+ * generated one: raised helpdesk tickets are closed, queue tickets served.
+ * A direct UPDATE (with history rows), not the API: it runs between
+ * measurements and must be quick.  API numbers start at 1,000,000,000.
+ */
+CREATE TABLE IF NOT EXISTS bench.settled (
+	workflow	text PRIMARY KEY,
+	number		bigint NOT NULL
+);
+
+CREATE OR REPLACE FUNCTION bench.settle() RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pgticket, pg_catalog
+AS $$
+DECLARE
+	v_from	bigint;
+	v_rows	bigint := 0;
+	n		bigint;
+	w		text;
+BEGIN
+	FOREACH w IN ARRAY ARRAY['helpdesk', 'queue'] LOOP
+		SELECT number INTO v_from FROM bench.settled WHERE workflow = w;
+		v_from := coalesce(v_from, 1000000000);
+		CREATE TEMP TABLE st ON COMMIT DROP AS
+		SELECT id, number, state FROM ticket
+		WHERE workflow = w AND number > v_from
+			AND state IN ('new', 'waiting', 'called', 'attending');
+		UPDATE ticket t
+		SET state = CASE w WHEN 'helpdesk' THEN 'closed' ELSE 'finished' END,
+			closed_at = now(), updated_at = greatest(now(), t.created_at)
+		FROM st WHERE t.id = st.id;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		v_rows := v_rows + n;
+		INSERT INTO ticket_history (ticket_id, actor_kind, transition,
+			from_state, to_state, reason)
+		SELECT st.id, 'system',
+			CASE w WHEN 'helpdesk' THEN 'close' ELSE 'finish' END, st.state,
+			CASE w WHEN 'helpdesk' THEN 'closed' ELSE 'finished' END,
+			'settled by make bench'
+		FROM st;
+		INSERT INTO bench.settled
+		SELECT w, coalesce(max(number), v_from) FROM ticket
+		WHERE workflow = w AND number > v_from
+		ON CONFLICT (workflow) DO UPDATE SET number = excluded.number;
+		DROP TABLE st;
+	END LOOP;
+	RETURN v_rows;
 END
 $$;
 

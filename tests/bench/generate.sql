@@ -41,8 +41,7 @@ CREATE TABLE bench.config (
 	resume_client bigint NOT NULL,	-- api_client id of ocsuser
 	admins		bigint[] NOT NULL,
 	operators	bigint[] NOT NULL,
-	agents		bigint[] NOT NULL,
-	next_g		bigint NOT NULL		-- first ordinal no pool has used
+	agents		bigint[] NOT NULL
 );
 
 CREATE FUNCTION bench.uuid_of(g bigint) RETURNS uuid
@@ -214,8 +213,7 @@ BEGIN
 		(SELECT id FROM api_client WHERE api = 'resume' AND name = 'ocsuser'),
 		(SELECT array_agg(id ORDER BY id) FROM staff WHERE username LIKE 'admin%@bench.example'),
 		(SELECT array_agg(id ORDER BY id) FROM staff WHERE username LIKE 'operator%' AND is_operator),
-		(SELECT array_agg(id ORDER BY id) FROM staff WHERE username LIKE 'agent%'),
-		n + 1);
+		(SELECT array_agg(id ORDER BY id) FROM staff WHERE username LIKE 'agent%'));
 END
 $$;
 

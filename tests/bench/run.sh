@@ -200,7 +200,7 @@ nginx_workers() { ps -o pid= --ppid "$master" | tr -d ' '; }
 stat_ticks() {              # PID...: utime + stime (+ cutime + cstime)
     local p
     for p; do
-        [ -r "/proc/$p/stat" ] && sed 's/.*) //' "/proc/$p/stat"
+        sed 's/.*) //' "/proc/$p/stat" 2>/dev/null     # it may have exited
     done | awk -v all="${WITH_CHILDREN:-0}" \
         '{ t += $12 + $13; if (all) t += $14 + $15 } END { print t + 0 }'
 }
@@ -231,10 +231,10 @@ declare -A est_rate
 pool_for() {                # EP TOOL: pool size for one run, created now
     local ep=$1 rate=${est_rate[$1]:-3000} cnt kind
     case $ep in ws-start) kind=ws ;; hd-close) kind=hd ;; *) echo 0; return ;; esac
-    # what the fastest run so far would use, and a margin: the pools are
-    # tickets the data set gains
+    # twice what the fastest run so far would use: what a run leaves
+    # unconsumed serves the next one
     cnt=$(( rate * duration * 2 + 5000 ))
-    sql "SELECT bench.make_pool('$kind', $cnt)"
+    sql "SELECT bench.pool_take('$kind', $cnt)"
 }
 
 common_args="n=$n c=$c id0=$id0"
@@ -309,6 +309,9 @@ measure() {
                 err, non2xx, ng * 1e6 / clk / r, pg * 1e6 / clk / r,
                 tool_s * 1e6 / r, 100 * other / (wall / 1000 * clk * ncpu), be, cl
         }' >>"$tsv"
+    # what the creates made is closed or served, so the reads see the
+    # generated backlog in every round
+    case $ep in hd-raise|q-create|mix) sql "SELECT bench.settle()" >/dev/null ;; esac
     local rate_now
     rate_now=$(tail -1 "$tsv" | cut -f7)
     [ "${rate_now:-0}" -gt "${est_rate[$ep]:-0}" ] && est_rate[$ep]=$rate_now
@@ -412,8 +415,9 @@ if [ "$profile" -gt 0 ]; then
                    0, f.schemaname || '.' || f.funcname
             FROM pg_stat_user_functions f, top
             WHERE f.calls > 0 AND f.schemaname <> 'public'
-              AND f.funcname NOT IN ('make_pool', 'some_customer', 'uuid_of')
+              AND f.funcname NOT IN ('make_pool', 'pool_take', 'some_customer', 'uuid_of')
             ORDER BY f.total_time DESC LIMIT 10" >>"$out/profile.tsv"
+        sql "SELECT bench.settle()" >/dev/null
     done
     sql "ALTER SYSTEM SET pg_stat_statements.track = 'none'" >/dev/null
     sql "ALTER SYSTEM RESET track_functions" >/dev/null
