@@ -117,7 +117,7 @@ test: build-all
 	@tests/run-tests.sh $(T)
 
 bench: build-all
-	@tests/bench.sh
+	@tests/bench/run.sh
 
 # each fault under load, with figures; reports, never fails (not in make test)
 stress: build-all

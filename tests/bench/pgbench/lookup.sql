@@ -1,0 +1,5 @@
+\set id :id0 + random(1, :n)
+SELECT status, headers::text, body FROM bench.lookup(('{"method": "GET", "path": "/bench/lookup/' || :id::text || '", "params": {"id": "' || :id::text || '"}, "query": {}, "headers": {}, "body": null, "body_type": "none", "remote_addr": "127.0.0.1"}')::jsonb) \gset p_
+\if :p_status >= 400
+\set failed 1 / 0
+\endif
