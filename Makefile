@@ -108,9 +108,13 @@ stop:
 clean-run: stop
 	@rm -rf $(RUN_DIR)
 
+# the port the demo cluster runs on (line 4 of postmaster.pid), so that
+# `make psql` finds it whatever PGPORT= `make run` was given; SQL= reaches
+# psql through the environment, so it may hold any quote
 psql:
-	@tests/stack.sh as-owner psql -X -h $(RUN_DIR) -p $(PGPORT_DEMO) \
-		-U postgres -d pgticket $(if $(SQL),-c "$(SQL)")
+	@tests/stack.sh as-owner psql -X -h $(RUN_DIR) -p $(or $(PGPORT),$(shell \
+		sed -n 4p $(RUN_DIR)/pgdata/postmaster.pid 2>/dev/null),54329) \
+		-U postgres -d pgticket $(if $(SQL),-c "$$SQL")
 
 # T="tests/t/010-helpdesk.t ...": only those HTTP tests
 test: build-all
