@@ -7,7 +7,7 @@
 # running nginx keeps serving; so is a PORT= or PGPORT= that is not a port,
 # before anything is written or stopped; `make psql` finds the cluster on
 # its PGPORT= and passes SQL= with its quotes; `make stop` says what it
-# stopped.
+# stopped; `make help` lists the targets.
 
 use strict;
 use warnings;
@@ -61,6 +61,12 @@ sub make_psql {
     close $fh;
     return ($? >> 8, $out);
 }
+
+# make help: the targets a new user looks for
+($rc, $out) = make('help');
+is($rc, 0, 'make help: exit 0');
+like($out, qr/^ +make $_ /m, "make help lists make $_") or diag($out)
+    for qw(run stop clean-run psql test help);
 
 # a run left over by an interrupted test stops first
 system("make -s -C '$top' stop RUN_DIR='$rd' >/dev/null 2>&1") if -d $rd;
