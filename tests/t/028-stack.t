@@ -63,7 +63,7 @@ sub make_psql {
 }
 
 # make help: the targets a new user looks for
-($rc, $out) = make('help');
+my ($rc, $out) = make('help');
 is($rc, 0, 'make help: exit 0');
 like($out, qr/^ +make $_ /m, "make help lists make $_") or diag($out)
     for qw(run stop clean-run psql test help);
@@ -72,7 +72,7 @@ like($out, qr/^ +make $_ /m, "make help lists make $_") or diag($out)
 system("make -s -C '$top' stop RUN_DIR='$rd' >/dev/null 2>&1") if -d $rd;
 system('rm', '-rf', $rd);
 
-my ($rc, $out) = make('run', PORT => $p1, PGPORT => $pgport);
+($rc, $out) = make('run', PORT => $p1, PGPORT => $pgport);
 is($rc, 0, 'make run: exit 0') or diag($out);
 ok(status_on($p1), "make run: nginx answers on PORT=$p1");
 
