@@ -2,17 +2,19 @@
 # nginx module and run the local stack and the tests.
 #
 #   make run     install what is missing, build, start PostgreSQL and nginx,
-#                load the demo data
+#                load the demo data (PORT=8080 PGPORT=54329 by default)
 #   make test    everything, on ports of its own; ends with "N passed, M failed"
 #                (T="tests/t/NNN-x.t ...": only those HTTP tests)
 #   make stop    stop what `make run` started
 #   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
 #   make bench   throughput of the REST API beside pgbench on the same SQL
-#   make fuzz    libFuzzer over the token verification (FUZZ_TIME=60 seconds)
+#   make fuzz    libFuzzer over the token verification and the module's
+#                request parsing (FUZZ_TIME=60 seconds each)
 #   make test-asan  the HTTP tests against the module built with ASan+UBSan
 #   make stress  each fault (database down, killed backend, lock, reload,
 #                pool exhausted) under load, with figures; never fails
+#   make help    this list
 
 MODULE_big = pgticket
 OBJS = $(patsubst %.c,%.o,$(wildcard extension/src/*.c))
@@ -79,7 +81,7 @@ PGPORT_DEMO = $(or $(PGPORT),54329)
 HTTP_PORT = $(or $(PORT),8080)
 
 .PHONY: deps build-all nginx-module run stop clean-run psql test bench \
-	stress check-style fuzz test-asan
+	stress check-style fuzz test-asan help
 
 deps:
 	@tests/stack.sh deps
@@ -108,9 +110,13 @@ stop:
 clean-run: stop
 	@rm -rf $(RUN_DIR)
 
+# the port the demo cluster runs on (line 4 of postmaster.pid), so that
+# `make psql` finds it whatever PGPORT= `make run` was given; SQL= reaches
+# psql through the environment, so it may hold any quote
 psql:
-	@tests/stack.sh as-owner psql -X -h $(RUN_DIR) -p $(PGPORT_DEMO) \
-		-U postgres -d pgticket $(if $(SQL),-c "$(SQL)")
+	@tests/stack.sh as-owner psql -X -h $(RUN_DIR) -p $(or $(PGPORT),$(shell \
+		sed -n 4p $(RUN_DIR)/pgdata/postmaster.pid 2>/dev/null),54329) \
+		-U postgres -d pgticket $(if $(SQL),-c "$$SQL")
 
 # T="tests/t/010-helpdesk.t ...": only those HTTP tests
 test: build-all
@@ -130,6 +136,10 @@ test-asan: deps
 	@$(MAKE) -s all
 	@$(MAKE) -s install >/dev/null
 	@tests/asan.sh
+
+# the list of targets at the top of this file
+help:
+	@sed -n '/^#   make run/,/^$$/{/^$$/d;s/^#//;p}' $(firstword $(MAKEFILE_LIST))
 
 check-style:
 	@! grep -nP '\t' nginx-module/*.[ch] || { echo "tabs in nginx-module"; exit 1; }

@@ -50,6 +50,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
 fi
 
 cd "$build"
+so=objs/ngx_http_pgticket_module.so
+touch .pgticket-make
 if ! make -f objs/Makefile modules >make.log 2>&1; then
     grep -E 'error|warning' make.log >&2 || tail -30 make.log >&2
     exit 1
@@ -58,4 +60,6 @@ if grep -q 'warning:' make.log; then
     grep 'warning:' make.log >&2
     exit 1
 fi
-echo "built $build/objs/ngx_http_pgticket_module.so"
+# say so only when the module was linked again
+[ "$so" -nt .pgticket-make ] && echo "built $build/$so"
+exit 0

@@ -128,8 +128,20 @@ node_deps() {
     cp "$tools/package-lock.json" "$stamp"
 }
 
+# Refuse a port that is not one, naming the make variable, before anything
+# is written or stopped (a "port = abc" in postgresql.conf would keep the
+# cluster from starting at all).
+check_port() {
+    local var=$1 port=$2
+    if ! [[ $port =~ ^[1-9][0-9]{0,4}$ ]] || [ "$port" -gt 65535 ]; then
+        echo "$var=$port is not a port number (1-65535)" >&2
+        return 1
+    fi
+}
+
 pg_start() {
     local dir=$1 port=$2
+    check_port PGPORT "$port"
     own_dir "$dir"
     # Local connections are trusted: the socket directory is the gate.
     chmod 700 "$dir"
@@ -159,6 +171,7 @@ EOF
             -o "-p $port -k $dir" -m fast -w -t 60 restart >/dev/null
         return 0
     fi
+    sed -i "s/^port = .*/port = $port/" "$dir/pgdata/postgresql.conf"
     as_owner "$pgbin/pg_ctl" -D "$dir/pgdata" -l "$dir/postgresql.log" \
         -o "-p $port -k $dir" -w -t 60 start >/dev/null
 }
@@ -238,6 +251,7 @@ demo_load() {
 
 nginx_conf() {
     local dir=$1 port=$2 pgport=$3 db=$4 ndir=${5:-$1/nginx}
+    check_port PORT "$port"
     own_dir "$ndir"
     local user="# user: none, nginx runs as $(id -un) (not root)"
     [ "$(id -u)" = 0 ] && user="user $owner;"

@@ -4,7 +4,10 @@
 # leaves the servers able to buffer large bodies; `make run` again applies a
 # new PORT= (reload), a new module (restart) and a new PGPORT=; a port
 # taken by another program is refused with a message naming PORT=, and the
-# running nginx keeps serving; `make stop` says what it stopped.
+# running nginx keeps serving; so is a PORT= or PGPORT= that is not a port,
+# before anything is written or stopped; `make psql` finds the cluster on
+# its PGPORT= and passes SQL= with its quotes; `make stop` says what it
+# stopped; `make help` lists the targets.
 
 use strict;
 use warnings;
@@ -48,11 +51,28 @@ END {
         if -d $rd;
 }
 
+# make psql without PGPORT=, with SQL= passed as an argument (no
+# shell in between, so its quotes reach make as a user's would)
+sub make_psql {
+    my ($sql) = @_;
+    open(my $fh, '-|', 'make', '-s', '-C', $top, 'psql', "RUN_DIR=$rd",
+         "SQL=$sql") or die "make psql: $!\n";
+    my $out = do { local $/; <$fh> } // '';
+    close $fh;
+    return ($? >> 8, $out);
+}
+
+# make help: the targets a new user looks for
+my ($rc, $out) = make('help');
+is($rc, 0, 'make help: exit 0');
+like($out, qr/^ +make $_ /m, "make help lists make $_") or diag($out)
+    for qw(run stop clean-run psql test help);
+
 # a run left over by an interrupted test stops first
 system("make -s -C '$top' stop RUN_DIR='$rd' >/dev/null 2>&1") if -d $rd;
 system('rm', '-rf', $rd);
 
-my ($rc, $out) = make('run', PORT => $p1, PGPORT => $pgport);
+($rc, $out) = make('run', PORT => $p1, PGPORT => $pgport);
 is($rc, 0, 'make run: exit 0') or diag($out);
 ok(status_on($p1), "make run: nginx answers on PORT=$p1");
 
@@ -74,6 +94,31 @@ SKIP: {
          'a 40 KB body after root\'s nginx -t: 200');
 }
 
+# make psql finds the cluster on the PGPORT= make run was given, and SQL=
+# may hold double quotes (a jsonb literal)
+($rc, $out) = make_psql(q{select '{"a": "reached"}'::jsonb ->> 'a' as x});
+is($rc, 0, 'make psql without PGPORT=: exit 0') or diag($out);
+like($out, qr/^ reached$/m, 'make psql reaches the cluster on its PGPORT=, '
+     . 'with the double quotes of SQL= intact') or diag($out);
+
+# a port that is not one is refused before anything is written or stopped
+# (a "port = abc" in postgresql.conf kept the cluster from starting again)
+($rc, $out) = make('run', PORT => $p1, PGPORT => 'abc');
+isnt($rc, 0, 'make run PGPORT=abc fails');
+like($out, qr/^PGPORT=abc is not a port number/m, 'the message names PGPORT=')
+    or diag($out);
+unlike($out, qr/restarting/, 'PostgreSQL is not restarted');
+($rc, $out) = make_psql('select 1 as one');
+is($rc, 0, 'PostgreSQL still runs on its port') or diag($out);
+($rc, $out) = make('run', PORT => '80a', PGPORT => $pgport);
+isnt($rc, 0, 'make run PORT=80a fails');
+like($out, qr/^PORT=80a is not a port number/m, 'the message names PORT=')
+    or diag($out);
+ok(status_on($p1), 'the running nginx keeps serving its port');
+open(my $conf, '<', "$rd/nginx/nginx.conf") or die "nginx.conf: $!\n";
+ok(!grep(/80a/, <$conf>), 'nginx.conf is left as it was');
+close $conf;
+
 my $pid = master_pid();
 ($rc, $out) = make('run', PORT => $p2, PGPORT => $pgport);
 is($rc, 0, 'make run PORT=<new>: exit 0') or diag($out);
@@ -85,6 +130,7 @@ ok(wait_until(10, sub { !status_on($p1) }), "the old PORT=$p1 is let go");
 ($rc, $out) = make('run', PORT => $p2, PGPORT => $pgport);
 is($rc, 0, 'make run again, nothing changed: exit 0');
 unlike($out, qr/reloaded|restarting/, 'nothing changed: nginx left alone');
+unlike($out, qr/^built /m, 'nothing changed: no module said to be built');
 
 # the running nginx was started with another build of the module
 {
