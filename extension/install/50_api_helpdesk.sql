@@ -26,7 +26,7 @@ CREATE SCHEMA IF NOT EXISTS api_helpdesk;
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_error(status integer, message text)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT pgticket.http_json(status, json_build_object(
 		'status', 'error', 'errorCode', status, 'message', message))
@@ -41,7 +41,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_error(integer, text) IS
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_caught(sqlstate text, message text)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
 		WHEN sqlstate = 'PT403' THEN
@@ -314,7 +314,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_shown_status(pgticket.state_category, bigi
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_status_categories(filter text)
 RETURNS pgticket.state_category[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT CASE filter
 		WHEN 'all' THEN enum_range(NULL::pgticket.state_category)
