@@ -538,29 +538,29 @@ BEGIN
 	 * stops at the page's end; overdue and duetoday read the unresolved
 	 * tickets due in their window.
 	 */
-	IF v_customer IS NOT NULL AND v_admin IS NULL THEN
+	IF v_customer IS NOT NULL THEN
+		/*
+		 * Each state's range of ticket_customer, in creation order, merged
+		 * as in the last branch: only the user's helpdesk tickets in those
+		 * states are read, whatever else the customer has.  An admin
+		 * filter only drops rows found (with unassigned it keeps none).
+		 */
 		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
 		FROM (SELECT t.id, t.created_at, t.number
-			FROM ticket t
-			WHERE t.customer_id = v_customer
-				AND t.created_at >= v_from AND t.created_at < v_to
-				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-				AND (NOT v_unassigned OR t.assignee_id IS NULL)
-				AND (v_due_to IS NULL
-					OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
-			ORDER BY t.created_at, t.number
-			OFFSET v_offset LIMIT v_limit) p;
-	ELSIF v_customer IS NOT NULL THEN
-		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
-		FROM (SELECT t.id, t.created_at, t.number
-			FROM ticket t
-			WHERE t.customer_id = v_customer
-				AND t.assignee_id = v_admin
-				AND t.created_at >= v_from AND t.created_at < v_to
-				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-				AND NOT v_unassigned
-				AND (v_due_to IS NULL
-					OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
+			FROM unnest(v_states) AS s(state)
+			CROSS JOIN LATERAL (
+				SELECT t.id, t.created_at, t.number
+				FROM ticket t
+				WHERE t.customer_id = v_customer
+					AND t.workflow = 'helpdesk' AND t.state = s.state
+					AND t.created_at >= v_from AND t.created_at < v_to
+					AND (NOT v_unassigned OR t.assignee_id IS NULL)
+					AND (v_admin IS NULL OR t.assignee_id = v_admin)
+					AND (v_due_to IS NULL
+						OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
+				ORDER BY t.created_at, t.number
+				LIMIT least(v_offset, 9223372036854775807 - v_limit) + v_limit
+			) t
 			ORDER BY t.created_at, t.number
 			OFFSET v_offset LIMIT v_limit) p;
 	ELSIF v_admin IS NOT NULL THEN

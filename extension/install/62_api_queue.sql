@@ -431,7 +431,7 @@ BEGIN
 		RETURN http_empty(404);
 	END IF;
 
-	/* the customer's tickets by ticket_customer, newest first */
+	/* the customer's queue tickets by ticket_customer, newest first */
 	SELECT array_agg(p.id ORDER BY p.created_at DESC, p.id DESC) INTO v_ids
 	FROM (
 		SELECT t.id, t.created_at FROM ticket t
