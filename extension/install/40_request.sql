@@ -163,18 +163,34 @@ CREATE OR REPLACE FUNCTION pgticket.parse_dmy_hm(value text) RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
-	m text[];
+	m		text[];
+	y		integer;
+	mon		integer;
+	d		integer;
+	h		integer;
+	mi		integer;
 BEGIN
 	m := regexp_match(value,
 		'^([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})(?: ([0-9]{1,2}):([0-9]{1,2}))?$');
 	IF m IS NULL THEN
 		RETURN NULL;
 	END IF;
-	RETURN make_timestamptz(m[3]::int, m[2]::int, m[1]::int,
-		coalesce(m[4], '0')::int, coalesce(m[5], '0')::int, 0);
-EXCEPTION
-	WHEN datetime_field_overflow OR invalid_datetime_format THEN
+	y := m[3];
+	mon := m[2];
+	d := m[1];
+	h := coalesce(m[4], '0');
+	mi := coalesce(m[5], '0');
+	/*
+	 * What make_timestamptz would refuse, checked first: no EXCEPTION
+	 * block (a subtransaction on every call) to catch it.  24:00 is the
+	 * next day's midnight, as make_timestamptz takes it.
+	 */
+	IF y < 1 OR mon NOT BETWEEN 1 AND 12 OR d < 1
+		OR d > extract(day FROM make_date(y, mon, 1) + interval '1 month - 1 day')
+		OR mi > 59 OR h > 24 OR (h = 24 AND mi > 0) THEN
 		RETURN NULL;
+	END IF;
+	RETURN make_timestamptz(y, mon, d, h, mi, 0);
 END
 $$;
 COMMENT ON FUNCTION pgticket.parse_dmy_hm(text) IS
