@@ -233,7 +233,8 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
-	t ticket;
+	t			ticket;
+	found_it	boolean;
 BEGIN
 	IF for_update THEN
 		SELECT * INTO t FROM ticket
@@ -243,9 +244,13 @@ BEGIN
 		SELECT * INTO t FROM ticket
 		WHERE workflow = 'helpdesk' AND number = n;
 	END IF;
-	IF NOT FOUND OR (for_user IS NOT NULL AND NOT EXISTS (
-			SELECT 1 FROM customer c
-			WHERE c.id = t.customer_id AND c.helpdesk_user_id = for_user)) THEN
+	found_it := FOUND;
+	IF found_it AND for_user IS NOT NULL THEN
+		/* a query: run only for the user's view */
+		found_it := EXISTS (SELECT 1 FROM customer c
+			WHERE c.id = t.customer_id AND c.helpdesk_user_id = for_user);
+	END IF;
+	IF NOT found_it THEN
 		PERFORM req_fail(404,
 			format('The ticket with the ticketId %s was not found', n));
 	END IF;
@@ -731,9 +736,6 @@ AS $$
 DECLARE
 	v_number	bigint;
 	v_user		bigint;
-	v_conv		json;
-	v_status	text;
-	v_admin		text;
 	t			ticket;
 	r			http_response;
 BEGIN
@@ -755,38 +757,42 @@ BEGIN
 	END IF;
 	t := helpdesk_ticket(v_number, v_user);
 
-	SELECT coalesce(json_agg(json_build_object(
-			'sender', CASE m.author_kind
-				WHEN 'customer' THEN 'user'
-				WHEN 'staff' THEN 'admin'
-				ELSE 'system' END,
-			'sender_name', CASE m.author_kind
-				WHEN 'staff' THEN coalesce(s.username, m.author_name)
-				ELSE coalesce(nullif(m.author_name, ''), c.name, '') END,
-			'ticket_message', m.body,
-			'created', fmt_ts(m.created_at),
-			'show_to_user', CASE m.visibility WHEN 'public' THEN '1' ELSE '0' END)
-			ORDER BY m.created_at, m.id), '[]'::json)
-	INTO v_conv
-	FROM message m
-	LEFT JOIN staff s ON s.id = m.staff_id
-	LEFT JOIN customer c ON c.id = m.customer_id
-	WHERE m.ticket_id = t.id
-		AND (v_user IS NULL OR m.visibility = 'public');
-
-	SELECT helpdesk_shown_status(ws.category, t.assignee_id) INTO v_status
-	FROM workflow_state ws
-	WHERE ws.workflow = t.workflow AND ws.state = t.state;
-	SELECT username INTO v_admin FROM staff WHERE id = t.assignee_id;
-
+	/*
+	 * One statement: the conversation, the status and the admin.  A
+	 * message's staff member (or customer, when it carries no name of its
+	 * own) is looked up only for the messages that show it.
+	 */
 	RETURN http_json(200, json_build_object(
 		'status', 'success',
 		'errorCode', 200,
 		'message', json_build_object(
-			'ticket_conversation', v_conv,
+			'ticket_conversation', (
+				SELECT coalesce(json_agg(json_build_object(
+						'sender', CASE m.author_kind
+							WHEN 'customer' THEN 'user'
+							WHEN 'staff' THEN 'admin'
+							ELSE 'system' END,
+						'sender_name', CASE m.author_kind
+							WHEN 'staff' THEN coalesce(
+								(SELECT s.username FROM staff s
+								 WHERE s.id = m.staff_id), m.author_name)
+							ELSE coalesce(nullif(m.author_name, ''),
+								(SELECT c.name FROM customer c
+								 WHERE c.id = m.customer_id), '') END,
+						'ticket_message', m.body,
+						'created', fmt_ts(m.created_at),
+						'show_to_user', CASE m.visibility
+							WHEN 'public' THEN '1' ELSE '0' END)
+						ORDER BY m.created_at, m.id), '[]'::json)
+				FROM message m
+				WHERE m.ticket_id = t.id
+					AND (v_user IS NULL OR m.visibility = 'public')),
 			'ticket_details', json_build_object(
-				'status', v_status,
-				'assigned_to', coalesce(v_admin, 'NULL'),
+				'status', (SELECT helpdesk_shown_status(ws.category, t.assignee_id)
+						   FROM workflow_state ws
+						   WHERE ws.workflow = t.workflow AND ws.state = t.state),
+				'assigned_to', coalesce((SELECT s.username FROM staff s
+										 WHERE s.id = t.assignee_id), 'NULL'),
 				'created', fmt_ts(t.created_at)))));
 EXCEPTION WHEN OTHERS THEN
 	r := helpdesk_caught(SQLSTATE, SQLERRM);
