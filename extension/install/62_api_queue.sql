@@ -357,23 +357,31 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
-	v_id	uuid := parse_uuid(queue_arg(request, 'ticket_id'));
+	/* a variable, so that parse_uuid is inlined (not a call per use) */
+	v_text	text := queue_arg(request, 'ticket_id');
+	v_id	uuid := parse_uuid(v_text);
 	t		ticket;
 BEGIN
 	IF v_id IS NULL THEN
 		PERFORM req_fail(400, 'The ticket_id parameter must be a ticket id');
 	END IF;
 	IF for_update THEN
+		/* the queue row is read after the lock: a new snapshot */
 		SELECT tk.* INTO t FROM ticket tk
 		WHERE tk.uuid = v_id AND tk.workflow = 'queue'
 		FOR UPDATE;
+		IF NOT FOUND OR NOT EXISTS (SELECT FROM ticket_queue q
+				WHERE q.ticket_id = t.id AND q.deleted_at IS NULL) THEN
+			PERFORM req_fail(404, 'The ticket was not found');
+		END IF;
 	ELSE
 		SELECT tk.* INTO t FROM ticket tk
-		WHERE tk.uuid = v_id AND tk.workflow = 'queue';
-	END IF;
-	IF NOT FOUND OR NOT EXISTS (SELECT FROM ticket_queue q
-			WHERE q.ticket_id = t.id AND q.deleted_at IS NULL) THEN
-		PERFORM req_fail(404, 'The ticket was not found');
+		WHERE tk.uuid = v_id AND tk.workflow = 'queue'
+			AND EXISTS (SELECT FROM ticket_queue q
+				WHERE q.ticket_id = tk.id AND q.deleted_at IS NULL);
+		IF NOT FOUND THEN
+			PERFORM req_fail(404, 'The ticket was not found');
+		END IF;
 	END IF;
 	RETURN t;
 END
