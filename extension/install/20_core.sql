@@ -301,9 +301,14 @@ BEGIN
 			add_message.visibility)
 	RETURNING m.id INTO id;
 
+	/*
+	 * No new row version when the time would not change (a ticket's first
+	 * message, written with the ticket).
+	 */
 	UPDATE pgticket.ticket t
-	   SET updated_at = greatest(t.updated_at, add_message.created_at)
-	 WHERE t.id = add_message.ticket_id;
+	   SET updated_at = add_message.created_at
+	 WHERE t.id = add_message.ticket_id
+	   AND t.updated_at < add_message.created_at;
 	RETURN id;
 END
 $$;
