@@ -34,6 +34,7 @@ INSTALL_PARTS = $(sort $(wildcard extension/install/*.sql))
 UPDATE_1_1 = \
 	extension/update/1.0--1.1.sql \
 	extension/install/15_shipped_config.sql \
+	extension/install/20_core.sql \
 	extension/install/40_request.sql \
 	extension/install/45_token.sql \
 	extension/install/50_api_helpdesk.sql \
@@ -42,6 +43,7 @@ UPDATE_1_1 = \
 	extension/install/61_api_crm.sql \
 	extension/install/62_api_queue.sql \
 	extension/install/63_api_workshop.sql \
+	extension/install/80_foreign_key_indexes.sql \
 	extension/install/90_roles.sql
 DATA_built = extension/pgticket--$(EXT_VERSION).sql \
 	extension/pgticket--1.0--1.1.sql

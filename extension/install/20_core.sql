@@ -9,6 +9,11 @@
  * Every function is non-STRICT so that a NULL required argument is reported
  * by name (SQLSTATE 22004).  pgticket's own SQLSTATEs: PT403 not permitted,
  * PT404 not found, PT409 refused by a rule.
+ *
+ * Since 1.1 this part runs again over its 1.0 objects (CREATE OR REPLACE)
+ * and is in the update script: the PL/pgSQL functions test their required
+ * arguments in one expression and call require_arg, a statement each, only
+ * when one is missing, to name it.
  */
 
 COMMENT ON SCHEMA pgticket IS
@@ -16,7 +21,7 @@ COMMENT ON SCHEMA pgticket IS
 
 /* ------------------------------------------------------------------- C */
 
-CREATE FUNCTION pgticket.sla_due(priority pgticket.priority,
+CREATE OR REPLACE FUNCTION pgticket.sla_due(priority pgticket.priority,
 								 from_time timestamptz DEFAULT now())
 RETURNS timestamptz
 LANGUAGE C STABLE PARALLEL SAFE
@@ -24,7 +29,7 @@ AS 'MODULE_PATHNAME', 'pgticket_sla_due';
 COMMENT ON FUNCTION pgticket.sla_due(pgticket.priority, timestamptz) IS
 	'SLA due date of a ticket of this priority created at from_time (pgticket.sla_policy); NULL when the priority has no policy';
 
-CREATE FUNCTION pgticket.transition(ticket_id bigint, to_state text,
+CREATE OR REPLACE FUNCTION pgticket.transition(ticket_id bigint, to_state text,
 									actor_staff_id bigint DEFAULT NULL,
 									actor_customer_id bigint DEFAULT NULL,
 									reason text DEFAULT NULL,
@@ -36,7 +41,7 @@ AS 'MODULE_PATHNAME', 'pgticket_transition';
 COMMENT ON FUNCTION pgticket.transition(bigint, text, bigint, bigint, text, text, bigint) IS
 	'Move a ticket to to_state if its workflow lists the move (PT409 otherwise, naming the allowed targets); locks the ticket, sets the timestamps, records the history; expected_state makes a stale caller fail (PT409); assignee_id assigns in the same step';
 
-CREATE FUNCTION pgticket.rate(ticket_id bigint, customer_id bigint,
+CREATE OR REPLACE FUNCTION pgticket.rate(ticket_id bigint, customer_id bigint,
 							  value integer, comment text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE C VOLATILE
@@ -44,7 +49,7 @@ AS 'MODULE_PATHNAME', 'pgticket_rate';
 COMMENT ON FUNCTION pgticket.rate(bigint, bigint, integer, text) IS
 	'The ticket''s customer rates a solved or closed ticket 1..5; supersedes the current rating, keeps the old one; returns the rating id';
 
-CREATE FUNCTION pgticket.next_queue_number(branch text, sector text,
+CREATE OR REPLACE FUNCTION pgticket.next_queue_number(branch text, sector text,
 										   service text,
 										   day date DEFAULT current_date)
 RETURNS integer
@@ -55,7 +60,7 @@ COMMENT ON FUNCTION pgticket.next_queue_number(text, text, text, date) IS
 
 /* ------------------------------------------------------------ PL/pgSQL */
 
-CREATE FUNCTION pgticket.require_arg(value anyelement, name text)
+CREATE OR REPLACE FUNCTION pgticket.require_arg(value anyelement, name text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
@@ -68,7 +73,7 @@ $$;
 COMMENT ON FUNCTION pgticket.require_arg(anyelement, text) IS
 	'Raise 22004 naming the argument when value is NULL (helper of the PL/pgSQL core functions)';
 
-CREATE FUNCTION pgticket.check_actor(actor_staff_id bigint)
+CREATE OR REPLACE FUNCTION pgticket.check_actor(actor_staff_id bigint)
 RETURNS void
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -84,7 +89,7 @@ $$;
 COMMENT ON FUNCTION pgticket.check_actor(bigint) IS
 	'Raise PT404 when actor_staff_id names no staff member; NULL (no staff actor) passes (helper of the PL/pgSQL core functions)';
 
-CREATE FUNCTION pgticket.create_ticket(workflow text, customer_id bigint,
+CREATE OR REPLACE FUNCTION pgticket.create_ticket(workflow text, customer_id bigint,
 									   subject text,
 									   description text DEFAULT '',
 									   priority pgticket.priority DEFAULT 'medium',
@@ -100,11 +105,15 @@ DECLARE
 	initial	text;
 	t		pgticket.ticket;
 BEGIN
-	PERFORM pgticket.require_arg(create_ticket.workflow, 'workflow');
-	PERFORM pgticket.require_arg(create_ticket.customer_id, 'customer_id');
-	PERFORM pgticket.require_arg(create_ticket.subject, 'subject');
-	PERFORM pgticket.require_arg(create_ticket.priority, 'priority');
-	PERFORM pgticket.require_arg(create_ticket.created_at, 'created_at');
+	IF create_ticket.workflow IS NULL OR create_ticket.customer_id IS NULL
+		OR create_ticket.subject IS NULL OR create_ticket.priority IS NULL
+		OR create_ticket.created_at IS NULL THEN
+		PERFORM pgticket.require_arg(create_ticket.workflow, 'workflow');
+		PERFORM pgticket.require_arg(create_ticket.customer_id, 'customer_id');
+		PERFORM pgticket.require_arg(create_ticket.subject, 'subject');
+		PERFORM pgticket.require_arg(create_ticket.priority, 'priority');
+		PERFORM pgticket.require_arg(create_ticket.created_at, 'created_at');
+	END IF;
 	IF create_ticket.number <= 0 THEN
 		RAISE EXCEPTION 'argument "number" must be positive'
 			USING ERRCODE = 'numeric_value_out_of_range',
@@ -129,7 +138,9 @@ BEGIN
 		RAISE EXCEPTION 'customer % does not exist', create_ticket.customer_id
 			USING ERRCODE = 'PT404';
 	END IF;
-	PERFORM pgticket.check_actor(actor_staff_id);
+	IF actor_staff_id IS NOT NULL THEN
+		PERFORM pgticket.check_actor(actor_staff_id);
+	END IF;
 
 	INSERT INTO pgticket.ticket AS tk
 		(number, workflow, state, customer_id, type, priority, subject,
@@ -156,7 +167,7 @@ $$;
 COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint) IS
 	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy, history row "create" (actor: the staff member if given, else the customer)';
 
-CREATE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
+CREATE OR REPLACE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
 								actor_staff_id bigint DEFAULT NULL,
 								reason text DEFAULT NULL)
 RETURNS pgticket.ticket
@@ -215,7 +226,7 @@ $$;
 COMMENT ON FUNCTION pgticket.assign(bigint, bigint, bigint, text) IS
 	'Assign a ticket to an active staff member (NULL unassigns); refused (PT409) for closed or cancelled tickets; does not change the state; history row "assign"';
 
-CREATE FUNCTION pgticket.add_message(ticket_id bigint, body text,
+CREATE OR REPLACE FUNCTION pgticket.add_message(ticket_id bigint, body text,
 									 author_kind pgticket.author_kind,
 									 author_id bigint DEFAULT NULL,
 									 author_name text DEFAULT NULL,
@@ -228,11 +239,15 @@ DECLARE
 	name	text;
 	id		bigint;
 BEGIN
-	PERFORM pgticket.require_arg(add_message.ticket_id, 'ticket_id');
-	PERFORM pgticket.require_arg(add_message.body, 'body');
-	PERFORM pgticket.require_arg(add_message.author_kind, 'author_kind');
-	PERFORM pgticket.require_arg(add_message.visibility, 'visibility');
-	PERFORM pgticket.require_arg(add_message.created_at, 'created_at');
+	IF add_message.ticket_id IS NULL OR add_message.body IS NULL
+		OR add_message.author_kind IS NULL OR add_message.visibility IS NULL
+		OR add_message.created_at IS NULL THEN
+		PERFORM pgticket.require_arg(add_message.ticket_id, 'ticket_id');
+		PERFORM pgticket.require_arg(add_message.body, 'body');
+		PERFORM pgticket.require_arg(add_message.author_kind, 'author_kind');
+		PERFORM pgticket.require_arg(add_message.visibility, 'visibility');
+		PERFORM pgticket.require_arg(add_message.created_at, 'created_at');
+	END IF;
 	IF btrim(add_message.body) = '' THEN
 		RAISE EXCEPTION 'argument "body" must not be empty'
 			USING ERRCODE = 'invalid_parameter_value';
@@ -286,9 +301,14 @@ BEGIN
 			add_message.visibility)
 	RETURNING m.id INTO id;
 
+	/*
+	 * No new row version when the time would not change (a ticket's first
+	 * message, written with the ticket).
+	 */
 	UPDATE pgticket.ticket t
-	   SET updated_at = greatest(t.updated_at, add_message.created_at)
-	 WHERE t.id = add_message.ticket_id;
+	   SET updated_at = add_message.created_at
+	 WHERE t.id = add_message.ticket_id
+	   AND t.updated_at < add_message.created_at;
 	RETURN id;
 END
 $$;

@@ -70,19 +70,16 @@ COMMENT ON FUNCTION pgticket.req_scalar(jsonb, text) IS
  * req_arg: a named parameter of the request, looked up in the path
  * parameters, then the body (JSON object or form fields), then the query
  * string.  The first place that has a non-empty value wins, so an omitted
- * trailing path segment falls through to the body or query.  One expression,
- * so the planner inlines it (and req_scalar) into the facade's statements:
- * a facade reads several parameters per request.  "->" on a body that is not
- * an object gives NULL, which falls through.
+ * trailing path segment falls through to the body or query; in that place
+ * it is read as req_scalar reads a value (an array or object is a 400
+ * naming the parameter).  In C since 1.1 (extension/src/request.c): a
+ * facade reads several parameters per request, and as a SQL expression
+ * inlined into PL/pgSQL each read cost some sixty expression nodes set up
+ * again in every transaction.
  */
 CREATE OR REPLACE FUNCTION pgticket.req_arg(request jsonb, name text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-	SELECT coalesce(
-		nullif(pgticket.req_scalar(request -> 'params' -> name, name), ''),
-		nullif(pgticket.req_scalar(request -> 'body' -> name, name), ''),
-		nullif(pgticket.req_scalar(request -> 'query' -> name, name), ''))
-$$;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pgticket_req_arg';
 COMMENT ON FUNCTION pgticket.req_arg(jsonb, text) IS
 	'A request parameter as text: path parameters first, then the body (JSON object or form fields), then the query; NULL when absent or empty; PT400 naming it when the first place that has it holds an array or object';
 
@@ -166,18 +163,34 @@ CREATE OR REPLACE FUNCTION pgticket.parse_dmy_hm(value text) RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
-	m text[];
+	m		text[];
+	y		integer;
+	mon		integer;
+	d		integer;
+	h		integer;
+	mi		integer;
 BEGIN
 	m := regexp_match(value,
 		'^([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})(?: ([0-9]{1,2}):([0-9]{1,2}))?$');
 	IF m IS NULL THEN
 		RETURN NULL;
 	END IF;
-	RETURN make_timestamptz(m[3]::int, m[2]::int, m[1]::int,
-		coalesce(m[4], '0')::int, coalesce(m[5], '0')::int, 0);
-EXCEPTION
-	WHEN datetime_field_overflow OR invalid_datetime_format THEN
+	y := m[3];
+	mon := m[2];
+	d := m[1];
+	h := coalesce(m[4], '0');
+	mi := coalesce(m[5], '0');
+	/*
+	 * What make_timestamptz would refuse, checked first: no EXCEPTION
+	 * block (a subtransaction on every call) to catch it.  24:00 is the
+	 * next day's midnight, as make_timestamptz takes it.
+	 */
+	IF y < 1 OR mon NOT BETWEEN 1 AND 12 OR d < 1
+		OR d > extract(day FROM make_date(y, mon, 1) + interval '1 month - 1 day')
+		OR mi > 59 OR h > 24 OR (h = 24 AND mi > 0) THEN
 		RETURN NULL;
+	END IF;
+	RETURN make_timestamptz(y, mon, d, h, mi, 0);
 END
 $$;
 COMMENT ON FUNCTION pgticket.parse_dmy_hm(text) IS

@@ -19,13 +19,22 @@ AS 'MODULE_PATHNAME', 'pgticket_jwt_sign';
 COMMENT ON FUNCTION pgticket.jwt_sign(jsonb, text) IS
 	'An HS256 JWT carrying claims (a JSON object), signed under secret: for minting tokens from psql and for tests. 22023 when claims is not an object or secret is empty; 22004 for a NULL argument';
 
+/*
+ * PL/pgSQL, so that the session keeps the plan of the setting's lookup: a
+ * SQL function with a subquery is never inlined, and PostgreSQL 15 parses
+ * and plans its body on every call.
+ */
 CREATE FUNCTION pgticket.token_claims(token text, at timestamptz DEFAULT now())
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-	SELECT pgticket.jwt_verify(token,
-		coalesce((SELECT s.value FROM pgticket.setting s
-				  WHERE s.name = 'token_secret'), ''), at)
+DECLARE
+	secret text;
+BEGIN
+	SELECT s.value INTO secret FROM pgticket.setting s
+	WHERE s.name = 'token_secret';
+	RETURN pgticket.jwt_verify(token, coalesce(secret, ''), at);
+END
 $$;
 COMMENT ON FUNCTION pgticket.token_claims(text, timestamptz) IS
 	'Claims of an API token checked with pgticket.jwt_verify under the token_secret setting (rotate it with UPDATE pgticket.setting SET value = ''...'' WHERE name = ''token_secret''). PT401 for a bad token; 55000 when the secret is unset or empty';

@@ -26,7 +26,7 @@ CREATE SCHEMA IF NOT EXISTS api_helpdesk;
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_error(status integer, message text)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT pgticket.http_json(status, json_build_object(
 		'status', 'error', 'errorCode', status, 'message', message))
@@ -41,7 +41,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_error(integer, text) IS
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_caught(sqlstate text, message text)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
 		WHEN sqlstate = 'PT403' THEN
@@ -178,16 +178,26 @@ COMMENT ON FUNCTION pgticket.helpdesk_admin_door(jsonb) IS
  * "admin" member of "nginx", e.g. $remote_user after auth_basic) when the
  * request came through the admin door and that admin is an active
  * helpdesk admin; NULL otherwise.  Recorded as who closed or assigned.
+ * PL/pgSQL: with its SET clause a SQL function is never inlined, and was
+ * parsed and planned on every close (~150 us); no query without an admin.
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_signed_in(request jsonb)
 RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
-	SELECT s.id FROM staff s
-	WHERE helpdesk_admin_door(request)
-		AND s.username = request #>> '{nginx,admin}'
-		AND s.role = 'admin' AND s.active
+DECLARE
+	v_id	bigint;
+BEGIN
+	IF NOT helpdesk_admin_door(request)
+		OR request #>> '{nginx,admin}' IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT s.id INTO v_id FROM staff s
+	WHERE s.username = request #>> '{nginx,admin}'
+		AND s.role = 'admin' AND s.active;
+	RETURN v_id;
+END
 $$;
 COMMENT ON FUNCTION pgticket.helpdesk_signed_in(jsonb) IS
 	'Staff id of the admin nginx signed in (the "admin" member of "nginx") on the 004 admin door, NULL when none or not an active helpdesk admin';
@@ -233,7 +243,8 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
-	t ticket;
+	t			ticket;
+	found_it	boolean;
 BEGIN
 	IF for_update THEN
 		SELECT * INTO t FROM ticket
@@ -243,9 +254,13 @@ BEGIN
 		SELECT * INTO t FROM ticket
 		WHERE workflow = 'helpdesk' AND number = n;
 	END IF;
-	IF NOT FOUND OR (for_user IS NOT NULL AND NOT EXISTS (
-			SELECT 1 FROM customer c
-			WHERE c.id = t.customer_id AND c.helpdesk_user_id = for_user)) THEN
+	found_it := FOUND;
+	IF found_it AND for_user IS NOT NULL THEN
+		/* a query: run only for the user's view */
+		found_it := EXISTS (SELECT 1 FROM customer c
+			WHERE c.id = t.customer_id AND c.helpdesk_user_id = for_user);
+	END IF;
+	IF NOT found_it THEN
 		PERFORM req_fail(404,
 			format('The ticket with the ticketId %s was not found', n));
 	END IF;
@@ -314,7 +329,7 @@ COMMENT ON FUNCTION pgticket.helpdesk_shown_status(pgticket.state_category, bigi
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_status_categories(filter text)
 RETURNS pgticket.state_category[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT CASE filter
 		WHEN 'all' THEN enum_range(NULL::pgticket.state_category)
@@ -538,29 +553,29 @@ BEGIN
 	 * stops at the page's end; overdue and duetoday read the unresolved
 	 * tickets due in their window.
 	 */
-	IF v_customer IS NOT NULL AND v_admin IS NULL THEN
+	IF v_customer IS NOT NULL THEN
+		/*
+		 * Each state's range of ticket_customer, in creation order, merged
+		 * as in the last branch: only the user's helpdesk tickets in those
+		 * states are read, whatever else the customer has.  An admin
+		 * filter only drops rows found (with unassigned it keeps none).
+		 */
 		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
 		FROM (SELECT t.id, t.created_at, t.number
-			FROM ticket t
-			WHERE t.customer_id = v_customer
-				AND t.created_at >= v_from AND t.created_at < v_to
-				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-				AND (NOT v_unassigned OR t.assignee_id IS NULL)
-				AND (v_due_to IS NULL
-					OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
-			ORDER BY t.created_at, t.number
-			OFFSET v_offset LIMIT v_limit) p;
-	ELSIF v_customer IS NOT NULL THEN
-		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
-		FROM (SELECT t.id, t.created_at, t.number
-			FROM ticket t
-			WHERE t.customer_id = v_customer
-				AND t.assignee_id = v_admin
-				AND t.created_at >= v_from AND t.created_at < v_to
-				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-				AND NOT v_unassigned
-				AND (v_due_to IS NULL
-					OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
+			FROM unnest(v_states) AS s(state)
+			CROSS JOIN LATERAL (
+				SELECT t.id, t.created_at, t.number
+				FROM ticket t
+				WHERE t.customer_id = v_customer
+					AND t.workflow = 'helpdesk' AND t.state = s.state
+					AND t.created_at >= v_from AND t.created_at < v_to
+					AND (NOT v_unassigned OR t.assignee_id IS NULL)
+					AND (v_admin IS NULL OR t.assignee_id = v_admin)
+					AND (v_due_to IS NULL
+						OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
+				ORDER BY t.created_at, t.number
+				LIMIT least(v_offset, 9223372036854775807 - v_limit) + v_limit
+			) t
 			ORDER BY t.created_at, t.number
 			OFFSET v_offset LIMIT v_limit) p;
 	ELSIF v_admin IS NOT NULL THEN
@@ -731,9 +746,6 @@ AS $$
 DECLARE
 	v_number	bigint;
 	v_user		bigint;
-	v_conv		json;
-	v_status	text;
-	v_admin		text;
 	t			ticket;
 	r			http_response;
 BEGIN
@@ -755,38 +767,42 @@ BEGIN
 	END IF;
 	t := helpdesk_ticket(v_number, v_user);
 
-	SELECT coalesce(json_agg(json_build_object(
-			'sender', CASE m.author_kind
-				WHEN 'customer' THEN 'user'
-				WHEN 'staff' THEN 'admin'
-				ELSE 'system' END,
-			'sender_name', CASE m.author_kind
-				WHEN 'staff' THEN coalesce(s.username, m.author_name)
-				ELSE coalesce(nullif(m.author_name, ''), c.name, '') END,
-			'ticket_message', m.body,
-			'created', fmt_ts(m.created_at),
-			'show_to_user', CASE m.visibility WHEN 'public' THEN '1' ELSE '0' END)
-			ORDER BY m.created_at, m.id), '[]'::json)
-	INTO v_conv
-	FROM message m
-	LEFT JOIN staff s ON s.id = m.staff_id
-	LEFT JOIN customer c ON c.id = m.customer_id
-	WHERE m.ticket_id = t.id
-		AND (v_user IS NULL OR m.visibility = 'public');
-
-	SELECT helpdesk_shown_status(ws.category, t.assignee_id) INTO v_status
-	FROM workflow_state ws
-	WHERE ws.workflow = t.workflow AND ws.state = t.state;
-	SELECT username INTO v_admin FROM staff WHERE id = t.assignee_id;
-
+	/*
+	 * One statement: the conversation, the status and the admin.  A
+	 * message's staff member (or customer, when it carries no name of its
+	 * own) is looked up only for the messages that show it.
+	 */
 	RETURN http_json(200, json_build_object(
 		'status', 'success',
 		'errorCode', 200,
 		'message', json_build_object(
-			'ticket_conversation', v_conv,
+			'ticket_conversation', (
+				SELECT coalesce(json_agg(json_build_object(
+						'sender', CASE m.author_kind
+							WHEN 'customer' THEN 'user'
+							WHEN 'staff' THEN 'admin'
+							ELSE 'system' END,
+						'sender_name', CASE m.author_kind
+							WHEN 'staff' THEN coalesce(
+								(SELECT s.username FROM staff s
+								 WHERE s.id = m.staff_id), m.author_name)
+							ELSE coalesce(nullif(m.author_name, ''),
+								(SELECT c.name FROM customer c
+								 WHERE c.id = m.customer_id), '') END,
+						'ticket_message', m.body,
+						'created', fmt_ts(m.created_at),
+						'show_to_user', CASE m.visibility
+							WHEN 'public' THEN '1' ELSE '0' END)
+						ORDER BY m.created_at, m.id), '[]'::json)
+				FROM message m
+				WHERE m.ticket_id = t.id
+					AND (v_user IS NULL OR m.visibility = 'public')),
 			'ticket_details', json_build_object(
-				'status', v_status,
-				'assigned_to', coalesce(v_admin, 'NULL'),
+				'status', (SELECT helpdesk_shown_status(ws.category, t.assignee_id)
+						   FROM workflow_state ws
+						   WHERE ws.workflow = t.workflow AND ws.state = t.state),
+				'assigned_to', coalesce((SELECT s.username FROM staff s
+										 WHERE s.id = t.assignee_id), 'NULL'),
 				'created', fmt_ts(t.created_at)))));
 EXCEPTION WHEN OTHERS THEN
 	r := helpdesk_caught(SQLSTATE, SQLERRM);

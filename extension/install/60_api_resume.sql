@@ -149,7 +149,7 @@ COMMENT ON FUNCTION pgticket.set_api_client_secret(text, text, text) IS
  */
 CREATE FUNCTION pgticket.resume_error(status integer, message text)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT ROW(r.status,
 		CASE WHEN status = 401 THEN r.headers

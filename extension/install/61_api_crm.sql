@@ -63,7 +63,7 @@ COMMENT ON INDEX pgticket.ticket_crm_record_id IS
  */
 CREATE FUNCTION pgticket.crm_ok(result json)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT pgticket.http_json(200, json_build_object('response',
 		json_build_object('success', 'true', 'result', result)))
@@ -76,7 +76,7 @@ COMMENT ON FUNCTION pgticket.crm_ok(json) IS
  */
 CREATE FUNCTION pgticket.crm_error(status integer, message text)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT pgticket.http_json(status, json_build_object('response',
 		json_build_object('success', 'false', 'result',
@@ -100,7 +100,7 @@ COMMENT ON FUNCTION pgticket.crm_error(integer, text) IS
  */
 CREATE FUNCTION pgticket.crm_caught(sqlstate text, message text)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
 		WHEN sqlstate = 'PT403' THEN

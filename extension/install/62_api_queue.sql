@@ -101,10 +101,13 @@ COMMENT ON FUNCTION pgticket.parse_uuid(text) IS
 
 /*
  * fmt_iso8601: a timestamp as RFC 3339 in UTC, to the second
- * ("2019-08-24T14:15:22Z", as seed 003 shows); NULL for NULL.
+ * ("2019-08-24T14:15:22Z", as seed 003 shows); NULL for NULL.  STABLE
+ * like to_char, so that the planner inlines it into the statement that
+ * calls it (an IMMUTABLE SQL function over a STABLE one is run as a
+ * function of its own, its body parsed and planned again on every call).
  */
 CREATE FUNCTION pgticket.fmt_iso8601(ts timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 $$;
@@ -293,47 +296,51 @@ COMMENT ON FUNCTION pgticket.queue_label(text, integer) IS
  * the ids, each with only the given fields (NULL: all), keys in the
  * order of queue_ticket_fields().  position is the number of waiting
  * tickets ahead in the same queue (a range of ticket_queue_waiting), NULL
- * once the ticket no longer waits.
+ * once the ticket no longer waits.  PL/pgSQL, so that the session keeps
+ * the statement's plan: a SQL function that cannot be inlined (this one
+ * has a FROM list) is parsed and planned again on every call.
  */
 CREATE FUNCTION pgticket.queue_render(ids bigint[], fields text[])
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
-	SELECT coalesce(json_agg(
-		CASE WHEN fields IS NULL THEN r.doc ELSE
-			(SELECT json_object_agg(e.key, e.value ORDER BY e.n)
-			 FROM json_each(r.doc) WITH ORDINALITY AS e(key, value, n)
-			 WHERE e.key = ANY (fields)) END
-		ORDER BY r.n), '[]'::json)
-	FROM (
-		SELECT f.n, json_build_object(
-			'id', t.uuid,
-			'number', queue_label(sv.prefix, q.queue_number),
-			'status', t.state,
-			'channel', t.channel,
-			'branch_id', q.branch,
-			'sector_id', q.sector,
-			'service_id', q.service,
-			'customer_id_type', c.id_type,
-			'customer_id_number', c.id_number,
-			'phone', q.phone,
-			'created_at', fmt_iso8601(t.created_at),
-			'called_at', fmt_iso8601(q.called_at),
-			'finished_at', fmt_iso8601(q.finished_at),
-			'position', CASE WHEN q.waiting THEN
-				(SELECT count(*) FROM ticket_queue a
-				 WHERE a.branch = q.branch AND a.sector = q.sector
-					AND a.service = q.service AND a.day = q.day
-					AND a.queue_number < q.queue_number AND a.waiting)
-				END) AS doc
-		FROM unnest(ids) WITH ORDINALITY AS f(id, n)
-		JOIN ticket t ON t.id = f.id
-		JOIN ticket_queue q ON q.ticket_id = t.id
-		JOIN service sv ON sv.branch = q.branch AND sv.sector = q.sector
-			AND sv.code = q.service
-		JOIN customer c ON c.id = t.customer_id
-	) r
+BEGIN
+	RETURN (SELECT coalesce(json_agg(
+			CASE WHEN fields IS NULL THEN r.doc ELSE
+				(SELECT json_object_agg(e.key, e.value ORDER BY e.n)
+				 FROM json_each(r.doc) WITH ORDINALITY AS e(key, value, n)
+				 WHERE e.key = ANY (fields)) END
+			ORDER BY r.n), '[]'::json)
+		FROM (
+			SELECT f.n, json_build_object(
+				'id', t.uuid,
+				'number', queue_label(sv.prefix, q.queue_number),
+				'status', t.state,
+				'channel', t.channel,
+				'branch_id', q.branch,
+				'sector_id', q.sector,
+				'service_id', q.service,
+				'customer_id_type', c.id_type,
+				'customer_id_number', c.id_number,
+				'phone', q.phone,
+				'created_at', fmt_iso8601(t.created_at),
+				'called_at', fmt_iso8601(q.called_at),
+				'finished_at', fmt_iso8601(q.finished_at),
+				'position', CASE WHEN q.waiting THEN
+					(SELECT count(*) FROM ticket_queue a
+					 WHERE a.branch = q.branch AND a.sector = q.sector
+						AND a.service = q.service AND a.day = q.day
+						AND a.queue_number < q.queue_number AND a.waiting)
+					END) AS doc
+			FROM unnest(ids) WITH ORDINALITY AS f(id, n)
+			JOIN ticket t ON t.id = f.id
+			JOIN ticket_queue q ON q.ticket_id = t.id
+			JOIN service sv ON sv.branch = q.branch AND sv.sector = q.sector
+				AND sv.code = q.service
+			JOIN customer c ON c.id = t.customer_id
+		) r);
+END
 $$;
 COMMENT ON FUNCTION pgticket.queue_render(bigint[], text[]) IS
 	'002 tickets of these ticket ids as a JSON array in the order given, with the given fields only (NULL: every field)';
@@ -350,23 +357,31 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
-	v_id	uuid := parse_uuid(queue_arg(request, 'ticket_id'));
+	/* a variable, so that parse_uuid is inlined (not a call per use) */
+	v_text	text := queue_arg(request, 'ticket_id');
+	v_id	uuid := parse_uuid(v_text);
 	t		ticket;
 BEGIN
 	IF v_id IS NULL THEN
 		PERFORM req_fail(400, 'The ticket_id parameter must be a ticket id');
 	END IF;
 	IF for_update THEN
+		/* the queue row is read after the lock: a new snapshot */
 		SELECT tk.* INTO t FROM ticket tk
 		WHERE tk.uuid = v_id AND tk.workflow = 'queue'
 		FOR UPDATE;
+		IF NOT FOUND OR NOT EXISTS (SELECT FROM ticket_queue q
+				WHERE q.ticket_id = t.id AND q.deleted_at IS NULL) THEN
+			PERFORM req_fail(404, 'The ticket was not found');
+		END IF;
 	ELSE
 		SELECT tk.* INTO t FROM ticket tk
-		WHERE tk.uuid = v_id AND tk.workflow = 'queue';
-	END IF;
-	IF NOT FOUND OR NOT EXISTS (SELECT FROM ticket_queue q
-			WHERE q.ticket_id = t.id AND q.deleted_at IS NULL) THEN
-		PERFORM req_fail(404, 'The ticket was not found');
+		WHERE tk.uuid = v_id AND tk.workflow = 'queue'
+			AND EXISTS (SELECT FROM ticket_queue q
+				WHERE q.ticket_id = tk.id AND q.deleted_at IS NULL);
+		IF NOT FOUND THEN
+			PERFORM req_fail(404, 'The ticket was not found');
+		END IF;
 	END IF;
 	RETURN t;
 END
@@ -424,7 +439,7 @@ BEGIN
 		RETURN http_empty(404);
 	END IF;
 
-	/* the customer's tickets by ticket_customer, newest first */
+	/* the customer's queue tickets by ticket_customer, newest first */
 	SELECT array_agg(p.id ORDER BY p.created_at DESC, p.id DESC) INTO v_ids
 	FROM (
 		SELECT t.id, t.created_at FROM ticket t

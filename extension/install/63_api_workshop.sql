@@ -36,7 +36,7 @@ COMMENT ON INDEX pgticket.ticket_vehicle_vin IS
 CREATE FUNCTION pgticket.workshop_problem(status integer, detail text,
 	violations jsonb DEFAULT '[]', headers jsonb DEFAULT '{}')
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT ROW(status,
 		'{"Content-Type": "application/problem+json"}'::jsonb || headers,
@@ -64,7 +64,7 @@ COMMENT ON FUNCTION pgticket.workshop_problem(integer, text, jsonb, jsonb) IS
  */
 CREATE FUNCTION pgticket.workshop_violation(field text, message text)
 RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT jsonb_build_array(jsonb_build_object('field', field,
 		'message', message))
@@ -97,7 +97,7 @@ COMMENT ON FUNCTION pgticket.workshop_fail(integer, text, text) IS
 CREATE FUNCTION pgticket.workshop_caught(sqlstate text, message text,
 	field text)
 RETURNS pgticket.http_response
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
 		WHEN sqlstate = 'PT401' THEN pgticket.workshop_problem(401, message,
@@ -220,39 +220,42 @@ COMMENT ON FUNCTION pgticket.workshop_query_number(jsonb, text, bigint, bigint, 
 /*
  * workshop_render: the workshop tickets of these ids as a JSON array in
  * the order given, in the seed's Pending ticket shape; with_operator adds
- * operator_id (the assignee's uuid), for in-progress tickets.
+ * operator_id (the assignee's uuid), for in-progress tickets.  PL/pgSQL,
+ * so that the session keeps the statement's plan (as queue_render).
  */
 CREATE FUNCTION pgticket.workshop_render(ids bigint[],
 	with_operator boolean DEFAULT false)
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
-	SELECT coalesce(json_agg(CASE WHEN with_operator THEN
-			json_build_object(
-				'id', t.uuid,
-				'created_at', fmt_iso8601(t.created_at),
-				'customer_id', c.uuid,
-				'ticket_number', t.number,
-				'vehicle_model_id', v.vehicle_model_id,
-				'vin', v.vin,
-				'connection_id', v.connection_id,
-				'operator_id', s.uuid)
-		ELSE
-			json_build_object(
-				'id', t.uuid,
-				'created_at', fmt_iso8601(t.created_at),
-				'customer_id', c.uuid,
-				'ticket_number', t.number,
-				'vehicle_model_id', v.vehicle_model_id,
-				'vin', v.vin,
-				'connection_id', v.connection_id)
-		END ORDER BY f.n), '[]'::json)
-	FROM unnest(ids) WITH ORDINALITY AS f(id, n)
-	JOIN ticket t ON t.id = f.id
-	JOIN customer c ON c.id = t.customer_id
-	LEFT JOIN ticket_vehicle v ON v.ticket_id = t.id
-	LEFT JOIN staff s ON s.id = t.assignee_id
+BEGIN
+	RETURN (SELECT coalesce(json_agg(CASE WHEN with_operator THEN
+				json_build_object(
+					'id', t.uuid,
+					'created_at', fmt_iso8601(t.created_at),
+					'customer_id', c.uuid,
+					'ticket_number', t.number,
+					'vehicle_model_id', v.vehicle_model_id,
+					'vin', v.vin,
+					'connection_id', v.connection_id,
+					'operator_id', s.uuid)
+			ELSE
+				json_build_object(
+					'id', t.uuid,
+					'created_at', fmt_iso8601(t.created_at),
+					'customer_id', c.uuid,
+					'ticket_number', t.number,
+					'vehicle_model_id', v.vehicle_model_id,
+					'vin', v.vin,
+					'connection_id', v.connection_id)
+			END ORDER BY f.n), '[]'::json)
+		FROM unnest(ids) WITH ORDINALITY AS f(id, n)
+		JOIN ticket t ON t.id = f.id
+		JOIN customer c ON c.id = t.customer_id
+		LEFT JOIN ticket_vehicle v ON v.ticket_id = t.id
+		LEFT JOIN staff s ON s.id = t.assignee_id);
+END
 $$;
 COMMENT ON FUNCTION pgticket.workshop_render(bigint[], boolean) IS
 	'003 tickets of these ticket ids as a JSON array in the order given (seed 003 Pending ticket; with_operator adds operator_id)';

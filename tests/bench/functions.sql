@@ -222,6 +222,14 @@ AS $$
 		'body_type', 'none', 'remote_addr', '127.0.0.1')
 $$;
 
+/* what the shipped api-helpdesk.conf adds for a client on loopback */
+CREATE OR REPLACE FUNCTION bench.admin_door()
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+	SELECT '{"nginx": {"audience": "admin"}}'::jsonb
+$$;
+
 CREATE OR REPLACE FUNCTION bench.check(samples integer DEFAULT 50)
 RETURNS TABLE (endpoint text, calls bigint, not_2xx bigint, example text)
 LANGUAGE plpgsql
@@ -247,7 +255,8 @@ BEGIN
 	), calls AS (
 		SELECT 'hd-details' AS ep, r.*
 		FROM picks, LATERAL api_helpdesk.get_ticket_details(bench.doc(
-			jsonb_build_object('ticketId', (1000000 + g_hd)::text))) r
+			jsonb_build_object('ticketId', (1000000 + g_hd)::text))
+			|| bench.admin_door()) r
 		UNION ALL
 		SELECT 'hd-list', r.*
 		FROM picks, LATERAL api_helpdesk.get_tickets(bench.doc(
@@ -322,7 +331,8 @@ BEGIN
 	LATERAL api_helpdesk.send_message(jsonb_build_object('method', 'POST',
 		'body_type', 'json', 'body', jsonb_build_object('ticketId', x.number::text,
 			'ticketMessage', 'A reply.', 'sender', CASE x.i WHEN 0 THEN 'admin' ELSE 'user' END,
-			'sender_name', 'admin1@bench.example', 'showToUser', 'true'))) r;
+			'sender_name', 'admin1@bench.example', 'showToUser', 'true'))
+		|| bench.admin_door()) r;
 	INSERT INTO cw SELECT 'hd-assign', r.status, r.body
 	FROM (SELECT number FROM ticket
 		  WHERE id BETWEEN cf.id0 + 1 AND cf.id0 + cf.tickets
@@ -330,7 +340,7 @@ BEGIN
 		  ORDER BY random() LIMIT samples) x,
 	LATERAL api_helpdesk.assign_ticket_to_admin(jsonb_build_object('method', 'POST',
 		'body_type', 'json', 'body', jsonb_build_object('ticketId', x.number::text,
-			'admin', 'admin2@bench.example'))) r;
+			'admin', 'admin2@bench.example')) || bench.admin_door()) r;
 	INSERT INTO cw SELECT 'hd-reopen', r.status, r.body
 	FROM (SELECT t.number, c.helpdesk_user_id FROM ticket t
 		  JOIN customer c ON c.id = t.customer_id
@@ -353,7 +363,8 @@ BEGIN
 	FROM generate_series(1, 3) i,
 	LATERAL api_helpdesk.get_tickets(bench.doc(jsonb_build_object('userId', '0',
 		'status', 'onhold', 'assigned_admin', 'admin' || i || '@bench.example',
-		'fromDate', to_char(now() - interval '3 days', 'DD-MM-YYYY')))) r;
+		'fromDate', to_char(now() - interval '3 days', 'DD-MM-YYYY')))
+		|| bench.admin_door()) r;
 
 	/* 001: a comment on a generated CRM ticket, with its contact's token */
 	INSERT INTO cw SELECT 'crm-comment', r.status, r.body

@@ -23,7 +23,7 @@ SELECT 1000000 + 20 * (1 + floor(random() * ((:n - 8) / 20)))::bigint AS hd_numb
 \echo '==== lookup'
 SELECT status FROM bench.lookup(bench.doc(jsonb_build_object('id', :'ticket_id')));
 \echo '==== hd-details'
-SELECT status FROM api_helpdesk.get_ticket_details(bench.doc(jsonb_build_object('ticketId', :'hd_number')));
+SELECT status FROM api_helpdesk.get_ticket_details(bench.doc(jsonb_build_object('ticketId', :'hd_number')) || bench.admin_door());
 \echo '==== q-get'
 SELECT status FROM api_queue.get_ticket(bench.doc(jsonb_build_object('ticket_id', :'q_uuid')));
 \echo '==== ws-get'
@@ -45,5 +45,5 @@ SELECT status FROM api_resume.create_ticket(jsonb_build_object('method', 'POST',
 \echo '==== ws-start'
 SELECT status FROM api_workshop.transition_pending_ticket(jsonb_build_object('method', 'PATCH', 'params', jsonb_build_object('id', :'ws_uuid'), 'query', '{}'::jsonb, 'headers', '{"x-api-key": "demo-workshop-key", "content-type": "application/json"}'::jsonb, 'body', jsonb_build_object('transition', jsonb_build_object('type', 'start-service', 'operator_id', bench.operator_uuid(1))), 'body_type', 'json'));
 \echo '==== hd-close'
-SELECT status FROM api_helpdesk.close_ticket(bench.doc(jsonb_build_object('ticketId', (SELECT number::text FROM pgticket.ticket WHERE workflow = 'helpdesk' AND state = 'new' ORDER BY id DESC LIMIT 1))));
+SELECT status FROM api_helpdesk.close_ticket(bench.doc(jsonb_build_object('ticketId', (SELECT number::text FROM pgticket.ticket WHERE workflow = 'helpdesk' AND state = 'new' ORDER BY id DESC LIMIT 1))) || bench.admin_door());
 ROLLBACK;
