@@ -330,10 +330,18 @@ BEGIN
 		PERFORM pgticket.req_fail(400,
 			format('The %s field is required', name));
 	END IF;
-	IF jsonb_typeof(value) = 'number' THEN
-		n := value::numeric;
+	IF jsonb_typeof(value) <> 'number' THEN
+		PERFORM pgticket.req_fail(400,
+			format('The %s field must be a number, not %s', name,
+				CASE jsonb_typeof(value)
+					WHEN 'string' THEN 'a string'
+					WHEN 'array' THEN 'a list'
+					WHEN 'object' THEN 'an object'
+					ELSE 'a boolean'
+				END));
 	END IF;
-	IF n IS NULL OR n <> trunc(n) OR n < 1 OR n > 9223372036854775807 THEN
+	n := value::numeric;
+	IF n <> trunc(n) OR n < 1 OR n > 9223372036854775807 THEN
 		PERFORM pgticket.req_fail(400,
 			format('The %s field must be a positive whole number', name));
 	END IF;
@@ -341,7 +349,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.resume_whole_number(jsonb, text) IS
-	'A required whole-number field (any JSON spelling: 7, 7.0, 7e0; positive, within bigint); PT400 naming it otherwise';
+	'A required whole-number field (a JSON number in any spelling: 7, 7.0, 7e0; positive, within bigint); PT400 naming it otherwise, and saying so when it is a string, list, object or boolean';
 
 /*
  * resume_timestamp: an ISO 8601 date and time in extended format

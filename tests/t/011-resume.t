@@ -361,7 +361,7 @@ sub concurrent_posts {
     my @rules = (
         [ { customer_id => undef }, 'The customer_id field is required' ],
         [ { customer_id => '104127993008' },
-          'The customer_id field must be a positive whole number' ],
+          'The customer_id field must be a number, not a string' ],
         [ { customer_id => 104127993008.5 },
           'The customer_id field must be a positive whole number' ],
         [ { customer_id => 104127993009 },
