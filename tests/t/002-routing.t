@@ -262,6 +262,25 @@ is($r->{headers}{'content-length'}, 5, 'Content-Length is the body length');
 is($r->{headers}{'x-ok'}, 1, 'other headers pass');
 is($r->{content}, 'hello', 'body');
 
+# the headers object as PostgreSQL writes it: escapes decoded, members
+# that are not strings (whatever brackets their strings hold) skipped
+$r = raw_http("GET /api/raw?s=200&b=hello&h="
+              . qs('{"X-Q": "say \"hi\" \\\\ bye", "X-U": "caf\u00e9 \ud83d\ude00",'
+                   . ' "X-N": 1, "X-O": {"a": "}", "b": [",", "]\"", {}]},'
+                   . ' "X-Z": null, "X-T": "a\tb", "X-E": "",'
+                   . ' "Content-Type": "text/x-\u0041"}')
+              . " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+is($r->{status}, 200, 'headers with escapes and other members');
+is($r->{headers}{'x-q'}, 'say "hi" \\ bye', 'escaped quote and backslash');
+is($r->{headers}{'x-u'}, "caf\xc3\xa9 \xf0\x9f\x98\x80", 'UTF-8 as it came');
+is($r->{headers}{'x-t'}, "a\tb", 'an escaped tab');
+is($r->{headers}{'content-type'}, 'text/x-A', 'Content-Type, escaped');
+ok(exists $r->{headers}{'x-e'} && $r->{headers}{'x-e'} eq '',
+   'an empty value');
+ok(!grep({ exists $r->{headers}{$_} } qw(x-n x-o x-z a b)),
+   'members not strings skipped, their contents not read as members');
+is($r->{content}, 'hello', 'body after them');
+
 for my $h ('{"X-A\r\nSet-Cookie: evil=1": "v"}', '{"X-B": "a\r\nb"}',
            '{"X-C": "a\nSet-Cookie: evil=1"}', '{"X D": "1"}',
            '{"X-E:": "1"}', '{"": "1"}') {
