@@ -7,14 +7,11 @@
  * route's headers, the body turned into JSON, the remote address), written
  * straight into the request's pool: measured, allocated once, written,
  * each string escaped by nginx's ngx_escape_json().  A JSON body is
- * validated (json-c, then token by token) and embedded as the bytes that
- * came.
+ * validated in one pass and embedded as the bytes that came.
  */
 
 
 #include "ngx_http_pgticket_module.h"
-
-#include <json-c/json.h>
 
 
 #define NGX_HTTP_PGTICKET_JSON_DEPTH  128
@@ -80,8 +77,11 @@ static ngx_int_t ngx_http_pgticket_eval_params(ngx_http_request_t *r,
 static ngx_int_t ngx_http_pgticket_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_pgticket_json_valid(u_char *p, size_t len);
-static ngx_int_t ngx_http_pgticket_json_tokens_valid(u_char *p,
-    size_t len);
+static ngx_int_t ngx_http_pgticket_json_scalar_valid(u_char **pp,
+    u_char *last);
+static ngx_int_t ngx_http_pgticket_json_string_valid(u_char **pp,
+    u_char *last);
+static u_char *ngx_http_pgticket_json_space(u_char *p, u_char *last);
 static ngx_int_t ngx_http_pgticket_json_number_valid(u_char **pp,
     u_char *last);
 static ngx_int_t ngx_http_pgticket_parse_body(ngx_http_request_t *r,
@@ -827,155 +827,220 @@ ngx_http_pgticket_read_body(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
-static ngx_int_t
-ngx_http_pgticket_json_valid(u_char *p, size_t len)
-{
-    size_t                 end;
-    ngx_int_t              rc;
-    json_object           *obj;
-    json_tokener          *tok;
-    enum json_tokener_error  err;
-
-    tok = json_tokener_new_ex(NGX_HTTP_PGTICKET_JSON_DEPTH);
-    if (tok == NULL) {
-        return NGX_ERROR;
-    }
-
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-
-    obj = json_tokener_parse_ex(tok, (const char *) p, (int) len);
-    err = json_tokener_get_error(tok);
-
-    if (obj == NULL && err == json_tokener_continue) {
-        /* a top-level number ends only at the end of the input */
-        obj = json_tokener_parse_ex(tok, "", 1);
-        err = json_tokener_get_error(tok);
-        end = len;
-
-    } else {
-        end = json_tokener_get_parse_end(tok);
-    }
-
-    rc = NGX_DECLINED;
-
-    if (obj != NULL && err == json_tokener_success) {
-        rc = NGX_OK;
-
-        for ( /* void */ ; end < len; end++) {
-            if (p[end] != ' ' && p[end] != '\t' && p[end] != '\r'
-                && p[end] != '\n')
-            {
-                rc = NGX_DECLINED;
-                break;
-            }
-        }
-    }
-
-    if (obj) {
-        json_object_put(obj);
-    }
-
-    json_tokener_free(tok);
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_pgticket_json_tokens_valid(p, len);
-    }
-
-    return rc;
-}
-
-
 /*
- * What json-c's strict mode lets through and PostgreSQL's jsonb refuses:
- * single-quoted names, NaN and Infinity, numbers RFC 8259 does not spell
- * ("1.") or numeric cannot hold, raw control characters inside strings,
- * the escape \u0000 and unpaired UTF-16 surrogates (tests/fuzz found the
- * first ones).  Refused here, such a body reaches the facade flagged as
- * malformed and is answered in the API's shape, instead of failing the
- * query.  json-c checked the structure; here every token is one of JSON's:
- * outside strings only punctuation, white space, numbers and the literals.
+ * A JSON text as RFC 8259 spells it and PostgreSQL's jsonb takes it, in
+ * one pass over the body and without memory of its own.  Beyond the
+ * grammar, what jsonb refuses and a JSON parser may let through: numbers
+ * numeric cannot hold, the escape \u0000 and unpaired UTF-16 surrogates
+ * (raw control characters inside strings are the grammar's).  Refused
+ * here, such a body reaches the facade flagged as malformed and is
+ * answered in the API's shape, instead of failing the query.  A value is
+ * nested in at most NGX_HTTP_PGTICKET_JSON_DEPTH - 1 arrays and objects,
+ * the limit json-c's parser, which did this before, had.
  */
 
 static ngx_int_t
-ngx_http_pgticket_json_tokens_valid(u_char *p, size_t len)
+ngx_http_pgticket_json_valid(u_char *p, size_t len)
 {
-    char        *literal;
-    size_t       n;
-    u_char      *last;
-    ngx_int_t    cp;
-    ngx_uint_t   in_string, high;
+    u_char      *last, closing[NGX_HTTP_PGTICKET_JSON_DEPTH];
+    ngx_uint_t   depth;
+    enum {
+        sw_value = 0,
+        sw_name,
+        sw_after
+    } state;
 
     last = p + len;
-    in_string = 0;
-    high = 0;        /* a high surrogate waits for its low half */
+    depth = 0;              /* arrays and objects open */
+    state = sw_value;
 
-    while (p < last) {
+    for ( ;; ) {
+        p = ngx_http_pgticket_json_space(p, last);
 
-        if (!in_string) {
-            switch (*p) {
+        switch (state) {
 
-            case '"':
-                in_string = 1;
-                /* fall through */
-
-            case '{': case '}': case '[': case ']': case ':': case ',':
-            case ' ': case '\t': case '\r': case '\n':
-                p++;
-                continue;
-
-            case 't':
-                n = 4;
-                literal = "true";
-                break;
-
-            case 'f':
-                n = 5;
-                literal = "false";
-                break;
-
-            case 'n':
-                n = 4;
-                literal = "null";
-                break;
-
-            default:
-                if (*p != '-' && (*p < '0' || *p > '9')) {
-                    return NGX_DECLINED;
-                }
-
-                if (ngx_http_pgticket_json_number_valid(&p, last) != NGX_OK) {
-                    return NGX_DECLINED;
-                }
-
-                continue;
+        case sw_value:
+            if (p == last || depth == NGX_HTTP_PGTICKET_JSON_DEPTH) {
+                return NGX_DECLINED;
             }
 
-            if ((size_t) (last - p) < n
-                || ngx_strncmp(p, literal, n) != 0)
+            if (*p != '{' && *p != '[') {
+                if (ngx_http_pgticket_json_scalar_valid(&p, last) != NGX_OK) {
+                    return NGX_DECLINED;
+                }
+
+                state = sw_after;
+                break;
+            }
+
+            closing[depth++] = (*p == '{') ? '}' : ']';
+            p = ngx_http_pgticket_json_space(p + 1, last);
+
+            if (p < last && *p == closing[depth - 1]) {
+                p++;
+                depth--;
+                state = sw_after;
+                break;
+            }
+
+            state = (closing[depth - 1] == '}') ? sw_name : sw_value;
+            break;
+
+        case sw_name:
+            if (p == last || *p != '"'
+                || ngx_http_pgticket_json_string_valid(&p, last) != NGX_OK)
             {
                 return NGX_DECLINED;
             }
 
-            p += n;
-            continue;
-        }
+            p = ngx_http_pgticket_json_space(p, last);
 
-        if (*p < 0x20) {
+            if (p == last || *p++ != ':') {
+                return NGX_DECLINED;
+            }
+
+            state = sw_value;
+            break;
+
+        case sw_after:
+            if (depth == 0) {
+                return (p == last) ? NGX_OK : NGX_DECLINED;
+            }
+
+            if (p == last) {
+                return NGX_DECLINED;
+            }
+
+            if (*p == ',') {
+                p++;
+                state = (closing[depth - 1] == '}') ? sw_name : sw_value;
+                break;
+            }
+
+            if (*p++ != closing[depth - 1]) {
+                return NGX_DECLINED;
+            }
+
+            depth--;
+            break;
+        }
+    }
+}
+
+
+static u_char *
+ngx_http_pgticket_json_space(u_char *p, u_char *last)
+{
+    while (p < last
+           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* a string, a number or a literal; *pp is left past it */
+
+static ngx_int_t
+ngx_http_pgticket_json_scalar_valid(u_char **pp, u_char *last)
+{
+    char    *literal;
+    size_t   n;
+    u_char  *p;
+
+    p = *pp;
+
+    switch (*p) {
+
+    case '"':
+        return ngx_http_pgticket_json_string_valid(pp, last);
+
+    case 't':
+        n = 4;
+        literal = "true";
+        break;
+
+    case 'f':
+        n = 5;
+        literal = "false";
+        break;
+
+    case 'n':
+        n = 4;
+        literal = "null";
+        break;
+
+    default:
+        if (*p != '-' && (*p < '0' || *p > '9')) {
             return NGX_DECLINED;
         }
 
-        if (*p != '\\' || p + 1 == last || p[1] != 'u') {
+        return ngx_http_pgticket_json_number_valid(pp, last);
+    }
 
+    if ((size_t) (last - p) < n || ngx_strncmp(p, literal, n) != 0) {
+        return NGX_DECLINED;
+    }
+
+    *pp = p + n;
+
+    return NGX_OK;
+}
+
+
+/* *pp is at the opening quote, and is left past the closing one */
+
+static ngx_int_t
+ngx_http_pgticket_json_string_valid(u_char **pp, u_char *last)
+{
+    u_char      *p;
+    ngx_int_t    cp;
+    ngx_uint_t   high;
+
+    p = *pp + 1;
+    high = 0;        /* a high surrogate waits for its low half */
+
+    for ( ;; ) {
+
+        if (p == last || *p < 0x20) {
+            return NGX_DECLINED;
+        }
+
+        if (*p != '\\') {
             if (high) {
                 return NGX_DECLINED;
             }
 
-            if (*p == '"') {
-                in_string = 0;
+            if (*p++ == '"') {
+                *pp = p;
+                return NGX_OK;
             }
 
-            p += (*p == '\\' && p + 1 < last) ? 2 : 1;
             continue;
+        }
+
+        if (last - p < 2) {
+            return NGX_DECLINED;
+        }
+
+        switch (p[1]) {
+
+        case '"': case '\\': case '/':
+        case 'b': case 'f': case 'n': case 'r': case 't':
+            if (high) {
+                return NGX_DECLINED;
+            }
+
+            p += 2;
+            continue;
+
+        case 'u':
+            break;
+
+        default:
+            return NGX_DECLINED;
         }
 
         if (last - p < 6) {
@@ -1011,14 +1076,12 @@ ngx_http_pgticket_json_tokens_valid(u_char *p, size_t len)
             return NGX_DECLINED;
         }
     }
-
-    return NGX_OK;
 }
 
 
 /*
- * A JSON number (RFC 8259: json-c lets "1." and "1.e5" through, which
- * PostgreSQL refuses) as numeric_in() reads it: the exponent, the digits
+ * A JSON number (RFC 8259: not "1." nor "1.e5", which json-c let through
+ * and PostgreSQL refuses) as numeric_in() reads it: the exponent, the digits
  * after the point that the exponent leaves (scale; zeros count, as numeric
  * keeps them), and the place of the first digit that is not zero (weight).
  * *pp is at the number, and is left past it.
@@ -1206,12 +1269,7 @@ ngx_http_pgticket_parse_body(ngx_http_request_t *r,
             return NGX_HTTP_BAD_REQUEST;
         }
 
-        rc = ngx_http_pgticket_json_valid(body.data, body.len);
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        if (rc != NGX_OK) {
+        if (ngx_http_pgticket_json_valid(body.data, body.len) != NGX_OK) {
             doc->error = "malformed JSON body";
             return NGX_OK;
         }
