@@ -168,6 +168,39 @@ $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
 is_deeply(doc($r)->{body}, ["\x{1f600}", 'a"b\\', "\x{e9}\n"],
           'escapes, pairs and quotes in strings pass');
 
+# the body's grammar, checked in one pass (RFC 8259), and its depth: a
+# value in at most 127 arrays and objects
+for my $case (['{"a" 1}', 'a member without its colon'],
+              ['{"a": 1,}', 'a trailing comma in an object'],
+              ['[1,]', 'a trailing comma in an array'],
+              ['[1 2]', 'values without a comma'],
+              ['{1: 2}', 'a name that is not a string'],
+              ['{"a": 1]', 'an object closed as an array'],
+              ['[}', 'an array closed as an object'],
+              ['{"a": }', 'a member without its value'],
+              ['tru', 'a cut literal'], ['true false', 'two values'],
+              ['["\\x"]', 'an unknown escape'], ['["\\u12"]', 'a short \\u'],
+              [',', 'a lone comma'], ["  \n ", 'only white space'],
+              ['[' x 128 . '1' . ']' x 128, 'a value in 128 arrays'],
+              ['{"a":' x 128 . '1' . '}' x 128, 'a value in 128 objects']) {
+    $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+              $case->[0]);
+    is(doc($r)->{body_error}, 'malformed JSON body', "$case->[1] flagged");
+}
+
+for my $case (['[' x 127 . '1' . ']' x 127, 'a value in 127 arrays'],
+              ['[' x 128 . ']' x 128, '128 arrays, the last one empty'],
+              [qq( {"a" : [ true , false , null , -0.5e+3 , "" , {} , [] ,)
+               . qq(\t{"b":{"c":[]}} ] }\r\n), 'every kind of value']) {
+    $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+              $case->[0]);
+    $d = doc($r);
+    ok(!exists $d->{body_error} && defined $d->{body}, "$case->[1] passes");
+}
+is_deeply($d->{body}, { a => [JSON::PP::true, JSON::PP::false, undef, -500,
+                              '', {}, [], { b => { c => [] } }] },
+          'and reaches the function as it came');
+
 $r = http(POST => '/api/echo',
           { 'Content-Type' => 'application/x-www-form-urlencoded' },
           'a=1&a=2&b=x+y&c=%26%3D');
