@@ -181,6 +181,7 @@ for my $case (['{"a" 1}', 'a member without its colon'],
               ['tru', 'a cut literal'], ['true false', 'two values'],
               ['["\\x"]', 'an unknown escape'], ['["\\u12"]', 'a short \\u'],
               [',', 'a lone comma'], ["  \n ", 'only white space'],
+              [' null ', 'only null (as json-c took it)'],
               ['[' x 128 . '1' . ']' x 128, 'a value in 128 arrays'],
               ['{"a":' x 128 . '1' . '}' x 128, 'a value in 128 objects']) {
     $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
@@ -190,6 +191,7 @@ for my $case (['{"a" 1}', 'a member without its colon'],
 
 for my $case (['[' x 127 . '1' . ']' x 127, 'a value in 127 arrays'],
               ['[' x 128 . ']' x 128, '128 arrays, the last one empty'],
+              ['[null]', 'null in an array'], ['"null"', 'a string'],
               [qq( {"a" : [ true , false , null , -0.5e+3 , "" , {} , [] ,)
                . qq(\t{"b":{"c":[]}} ] }\r\n), 'every kind of value']) {
     $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
