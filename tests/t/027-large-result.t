@@ -61,8 +61,14 @@ ok(wait_until(5, sub { !grep { $_ == $first[0] } backends() }),
    'its connection is closed');
 sleep 0.2;
 my $after = rss_kb($worker);
-cmp_ok($after - $before, '<', 16 * 1024,
-       'the worker\'s memory comes back');
+SKIP: {
+    # make test-asan: ASan's quarantine keeps freed memory (256 MB of it)
+    # on purpose, so the worker's RSS says nothing of the module there
+    skip 'ASan holds freed memory in its quarantine', 1
+        if ($ENV{PGTICKET_NGINX_ENV} // '') =~ /libasan/;
+    cmp_ok($after - $before, '<', 16 * 1024,
+           'the worker\'s memory comes back');
+}
 diag("worker RSS: $before kB before, $after kB after a 48 MB result");
 
 $r = http(GET => '/api/big?n=10');
