@@ -41,9 +41,9 @@ static void ngx_http_pgticket_exit_process(ngx_cycle_t *cycle);
 
 
 /*
- * pgticket_body_limit feeds json-c and libpq, whose lengths are int: a
- * body of 256m, even turned into JSON escapes, stays within them (and a
- * request document cannot be a larger jsonb value anyway)
+ * pgticket_body_limit feeds libpq, whose lengths are int: a body of 256m,
+ * even turned into JSON escapes, stays within them (and a request document
+ * cannot be a larger jsonb value anyway)
  */
 #define NGX_HTTP_PGTICKET_BODY_LIMIT_MAX  (256 * 1024 * 1024)
 

@@ -10,8 +10,6 @@
 
 #include "ngx_http_pgticket_module.h"
 
-#include <json-c/json.h>
-
 
 typedef struct {
     char        *sqlstate;   /* a full SQLSTATE or a two-character class */
@@ -27,12 +25,25 @@ typedef struct {
 } ngx_http_pgticket_message_t;
 
 
+/* a header the route function returned */
+typedef struct {
+    ngx_str_t    key;
+    ngx_str_t    value;
+} ngx_http_pgticket_header_t;
+
+
 static ngx_int_t ngx_http_pgticket_send_row(ngx_http_request_t *r,
     PGresult *res);
 static ngx_int_t ngx_http_pgticket_set_headers(ngx_http_request_t *r,
-    char *text, size_t len);
+    u_char *text, size_t len);
+static ngx_int_t ngx_http_pgticket_parse_headers(ngx_http_request_t *r,
+    u_char *p, u_char *last, ngx_array_t *headers);
+static ngx_int_t ngx_http_pgticket_json_string(ngx_pool_t *pool,
+    u_char **pp, u_char *last, ngx_str_t *s);
+static ngx_int_t ngx_http_pgticket_json_skip(u_char **pp, u_char *last);
+static u_char *ngx_http_pgticket_json_space(u_char *p, u_char *last);
 static ngx_int_t ngx_http_pgticket_header_valid(ngx_http_request_t *r,
-    const char *key, size_t klen, const char *v, size_t vlen);
+    ngx_http_pgticket_header_t *h);
 static ngx_int_t ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, PGresult *res);
 static ngx_int_t ngx_http_pgticket_send_body(ngx_http_request_t *r,
@@ -169,7 +180,7 @@ ngx_http_pgticket_send_row(ngx_http_request_t *r, PGresult *res)
     }
 
     if (!PQgetisnull(res, 0, 1)) {
-        rc = ngx_http_pgticket_set_headers(r, PQgetvalue(res, 0, 1),
+        rc = ngx_http_pgticket_set_headers(r, (u_char *) PQgetvalue(res, 0, 1),
                                            PQgetlength(res, 0, 1));
         if (rc == NGX_DECLINED) {
             return ngx_http_pgticket_send_error(r,
@@ -191,126 +202,408 @@ ngx_http_pgticket_send_row(ngx_http_request_t *r, PGresult *res)
 
 
 /*
- * headers: a JSON object of name to string value.  The whole object is
- * checked before anything is set: a name that is not an HTTP token or a
- * value with a control character (CR, LF: response splitting) refuses the
- * answer (NGX_DECLINED).  nginx owns the framing of the response, so
- * Content-Length and the hop-by-hop headers are ignored.
+ * headers: a JSON object of name to string value (members of another type
+ * are ignored).  The whole object is checked before anything is set: a
+ * name that is not an HTTP token or a value with a control character (CR,
+ * LF: response splitting) refuses the answer (NGX_DECLINED).  nginx owns
+ * the framing of the response, so Content-Length and the hop-by-hop
+ * headers are ignored.  Names and values stay in the result, which lives
+ * as long as the request; only an escaped one is decoded into the pool.
  */
 
 static ngx_int_t
-ngx_http_pgticket_set_headers(ngx_http_request_t *r, char *text, size_t len)
+ngx_http_pgticket_set_headers(ngx_http_request_t *r, u_char *text,
+    size_t len)
 {
-    size_t            klen, vlen;
-    ngx_int_t         rc;
-    ngx_uint_t        pass;
-    const char       *v;
-    json_object      *obj;
-    ngx_table_elt_t  *h;
+    size_t                       klen;
+    u_char                      *key;
+    ngx_uint_t                   i;
+    ngx_array_t                  headers;
+    ngx_table_elt_t             *h;
+    ngx_http_pgticket_header_t  *hd;
 
-    obj = json_tokener_parse(text);
+    if (ngx_array_init(&headers, r->pool, 4,
+                       sizeof(ngx_http_pgticket_header_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
-    if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+    switch (ngx_http_pgticket_parse_headers(r, text, text + len, &headers)) {
+
+    case NGX_OK:
+        break;
+
+    case NGX_DECLINED:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "pgticket: route function returned headers that are "
                       "not a JSON object");
-        rc = NGX_DECLINED;
+        return NGX_DECLINED;
+
+    default:
+        return NGX_ERROR;
+    }
+
+    hd = headers.elts;
+
+    for (i = 0; i < headers.nelts; i++) {
+        if (ngx_http_pgticket_header_valid(r, &hd[i]) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+    }
+
+    for (i = 0; i < headers.nelts; i++) {
+        key = hd[i].key.data;
+        klen = hd[i].key.len;
+
+        if (klen == 12
+            && ngx_strncasecmp(key, (u_char *) "content-type", 12) == 0)
+        {
+            r->headers_out.content_type = hd[i].value;
+            r->headers_out.content_type_len = hd[i].value.len;
+            r->headers_out.content_type_lowcase = NULL;
+            continue;
+        }
+
+        if ((klen == 14
+             && ngx_strncasecmp(key, (u_char *) "content-length", 14) == 0)
+            || (klen == 17
+                && ngx_strncasecmp(key, (u_char *) "transfer-encoding", 17)
+                   == 0)
+            || (klen == 10
+                && ngx_strncasecmp(key, (u_char *) "connection", 10) == 0)
+            || (klen == 10
+                && ngx_strncasecmp(key, (u_char *) "keep-alive", 10) == 0)
+            || (klen == 7
+                && ngx_strncasecmp(key, (u_char *) "upgrade", 7) == 0)
+            || (klen == 7
+                && ngx_strncasecmp(key, (u_char *) "trailer", 7) == 0))
+        {
+            continue;
+        }
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+        h->key = hd[i].key;
+        h->value = hd[i].value;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The headers object as PostgreSQL writes a jsonb value: valid JSON, so
+ * this only has to be right about valid JSON; anything else it is given
+ * is refused (NGX_DECLINED), never read past.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_parse_headers(ngx_http_request_t *r, u_char *p,
+    u_char *last, ngx_array_t *headers)
+{
+    ngx_int_t                    rc;
+    ngx_str_t                    key, value;
+    ngx_http_pgticket_header_t  *hd;
+
+    p = ngx_http_pgticket_json_space(p, last);
+
+    if (p == last || *p++ != '{') {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_http_pgticket_json_space(p, last);
+
+    if (p < last && *p == '}') {
+        p++;
         goto done;
     }
 
-    rc = NGX_OK;
+    for ( ;; ) {
+        p = ngx_http_pgticket_json_space(p, last);
 
-    /* pass 0 checks every header, pass 1 sets them */
-
-    for (pass = 0; pass < 2; pass++) {
-
-        json_object_object_foreach(obj, key, val) {
-
-            if (!json_object_is_type(val, json_type_string)) {
-                continue;
-            }
-
-            klen = ngx_strlen(key);
-            v = json_object_get_string(val);
-            vlen = json_object_get_string_len(val);
-
-            if (pass == 0) {
-                rc = ngx_http_pgticket_header_valid(r, key, klen, v, vlen);
-                if (rc != NGX_OK) {
-                    goto done;
-                }
-
-                continue;
-            }
-
-            if (klen == 12 && ngx_strncasecmp((u_char *) key,
-                                              (u_char *) "content-type", 12)
-                              == 0)
-            {
-                r->headers_out.content_type.data = ngx_pnalloc(r->pool,
-                                                               vlen);
-                if (r->headers_out.content_type.data == NULL) {
-                    rc = NGX_ERROR;
-                    goto done;
-                }
-
-                ngx_memcpy(r->headers_out.content_type.data, v, vlen);
-                r->headers_out.content_type.len = vlen;
-                r->headers_out.content_type_len = vlen;
-                r->headers_out.content_type_lowcase = NULL;
-                continue;
-            }
-
-            if ((klen == 14 && ngx_strncasecmp((u_char *) key,
-                                     (u_char *) "content-length", 14) == 0)
-                || (klen == 17 && ngx_strncasecmp((u_char *) key,
-                                     (u_char *) "transfer-encoding", 17) == 0)
-                || (klen == 10 && ngx_strncasecmp((u_char *) key,
-                                     (u_char *) "connection", 10) == 0)
-                || (klen == 10 && ngx_strncasecmp((u_char *) key,
-                                     (u_char *) "keep-alive", 10) == 0)
-                || (klen == 7 && ngx_strncasecmp((u_char *) key,
-                                     (u_char *) "upgrade", 7) == 0)
-                || (klen == 7 && ngx_strncasecmp((u_char *) key,
-                                     (u_char *) "trailer", 7) == 0))
-            {
-                continue;
-            }
-
-            h = ngx_list_push(&r->headers_out.headers);
-            if (h == NULL) {
-                rc = NGX_ERROR;
-                goto done;
-            }
-
-            h->hash = 1;
-            h->key.len = klen;
-            h->key.data = ngx_pnalloc(r->pool, klen + vlen);
-            if (h->key.data == NULL) {
-                rc = NGX_ERROR;
-                goto done;
-            }
-
-            ngx_memcpy(h->key.data, key, klen);
-            h->value.data = h->key.data + klen;
-            h->value.len = vlen;
-            ngx_memcpy(h->value.data, v, vlen);
+        if (p == last || *p != '"') {
+            return NGX_DECLINED;
         }
+
+        rc = ngx_http_pgticket_json_string(r->pool, &p, last, &key);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        p = ngx_http_pgticket_json_space(p, last);
+
+        if (p == last || *p++ != ':') {
+            return NGX_DECLINED;
+        }
+
+        p = ngx_http_pgticket_json_space(p, last);
+
+        if (p < last && *p == '"') {
+            rc = ngx_http_pgticket_json_string(r->pool, &p, last, &value);
+            if (rc != NGX_OK) {
+                return rc;
+            }
+
+            hd = ngx_array_push(headers);
+            if (hd == NULL) {
+                return NGX_ERROR;
+            }
+
+            hd->key = key;
+            hd->value = value;
+
+        } else if (ngx_http_pgticket_json_skip(&p, last) != NGX_OK) {
+            return NGX_DECLINED;
+        }
+
+        p = ngx_http_pgticket_json_space(p, last);
+
+        if (p == last) {
+            return NGX_DECLINED;
+        }
+
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+
+        if (*p++ == '}') {
+            break;
+        }
+
+        return NGX_DECLINED;
     }
 
 done:
 
-    if (obj) {
-        json_object_put(obj);
+    p = ngx_http_pgticket_json_space(p, last);
+
+    return (p == last) ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * A JSON string, *pp at its opening quote, left past its closing one.
+ * Without escapes it is the bytes in place; with them, decoded (never
+ * longer than written) into the pool, or only passed over without one.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_json_string(ngx_pool_t *pool, u_char **pp, u_char *last,
+    ngx_str_t *s)
+{
+    u_char      *p, *start, *end, *d;
+    ngx_int_t    cp, lo;
+    ngx_uint_t   escaped;
+
+    start = *pp + 1;
+    escaped = 0;
+
+    for (p = start; /* void */ ; p++) {
+        if (p == last) {
+            return NGX_DECLINED;
+        }
+
+        if (*p == '"') {
+            break;
+        }
+
+        if (*p == '\\') {
+            if (++p == last) {
+                return NGX_DECLINED;
+            }
+
+            escaped = 1;
+        }
     }
 
-    return rc;
+    end = p;
+    *pp = p + 1;
+
+    if (!escaped || pool == NULL) {
+        s->data = start;
+        s->len = end - start;
+        return NGX_OK;
+    }
+
+    d = ngx_pnalloc(pool, end - start);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->data = d;
+
+    for (p = start; p < end; /* void */ ) {
+
+        if (*p != '\\') {
+            *d++ = *p++;
+            continue;
+        }
+
+        p++;
+
+        switch (*p++) {
+
+        case '"':
+        case '\\':
+        case '/':
+            *d++ = p[-1];
+            continue;
+
+        case 'b':
+            *d++ = '\b';
+            continue;
+
+        case 'f':
+            *d++ = '\f';
+            continue;
+
+        case 'n':
+            *d++ = '\n';
+            continue;
+
+        case 'r':
+            *d++ = '\r';
+            continue;
+
+        case 't':
+            *d++ = '\t';
+            continue;
+
+        case 'u':
+            break;
+
+        default:
+            return NGX_DECLINED;
+        }
+
+        if (end - p < 4 || (cp = ngx_hextoi(p, 4)) == NGX_ERROR) {
+            return NGX_DECLINED;
+        }
+
+        p += 4;
+
+        if (cp >= 0xdc00 && cp <= 0xdfff) {
+            return NGX_DECLINED;
+        }
+
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+            if (end - p < 6 || p[0] != '\\' || p[1] != 'u'
+                || (lo = ngx_hextoi(p + 2, 4)) == NGX_ERROR
+                || lo < 0xdc00 || lo > 0xdfff)
+            {
+                return NGX_DECLINED;
+            }
+
+            p += 6;
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        }
+
+        /* UTF-8 */
+
+        if (cp < 0x80) {
+            *d++ = (u_char) cp;
+
+        } else if (cp < 0x800) {
+            *d++ = (u_char) (0xc0 | (cp >> 6));
+            *d++ = (u_char) (0x80 | (cp & 0x3f));
+
+        } else if (cp < 0x10000) {
+            *d++ = (u_char) (0xe0 | (cp >> 12));
+            *d++ = (u_char) (0x80 | ((cp >> 6) & 0x3f));
+            *d++ = (u_char) (0x80 | (cp & 0x3f));
+
+        } else {
+            *d++ = (u_char) (0xf0 | (cp >> 18));
+            *d++ = (u_char) (0x80 | ((cp >> 12) & 0x3f));
+            *d++ = (u_char) (0x80 | ((cp >> 6) & 0x3f));
+            *d++ = (u_char) (0x80 | (cp & 0x3f));
+        }
+    }
+
+    s->len = d - s->data;
+
+    return NGX_OK;
+}
+
+
+/* a value that is not a string, left at the ',' or '}' after it */
+
+static ngx_int_t
+ngx_http_pgticket_json_skip(u_char **pp, u_char *last)
+{
+    u_char      *p;
+    ngx_str_t    s;
+    ngx_uint_t   depth;
+
+    depth = 0;
+    p = *pp;
+
+    while (p < last) {
+
+        switch (*p) {
+
+        case '"':
+            if (ngx_http_pgticket_json_string(NULL, &p, last, &s)
+                == NGX_DECLINED)
+            {
+                return NGX_DECLINED;
+            }
+
+            continue;
+
+        case '{':
+        case '[':
+            depth++;
+            break;
+
+        case '}':
+        case ']':
+            if (depth == 0) {
+                *pp = p;
+                return (*p == '}') ? NGX_OK : NGX_DECLINED;
+            }
+
+            depth--;
+            break;
+
+        case ',':
+            if (depth == 0) {
+                *pp = p;
+                return NGX_OK;
+            }
+
+            break;
+        }
+
+        p++;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static u_char *
+ngx_http_pgticket_json_space(u_char *p, u_char *last)
+{
+    while (p < last
+           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    {
+        p++;
+    }
+
+    return p;
 }
 
 
 static ngx_int_t
-ngx_http_pgticket_header_valid(ngx_http_request_t *r, const char *key,
-    size_t klen, const char *v, size_t vlen)
+ngx_http_pgticket_header_valid(ngx_http_request_t *r,
+    ngx_http_pgticket_header_t *h)
 {
     u_char  c;
     size_t  i;
@@ -330,20 +623,20 @@ ngx_http_pgticket_header_valid(ngx_http_request_t *r, const char *key,
         0x00000000, 0x00000000, 0x00000000, 0x00000000
     };
 
-    if (klen == 0) {
+    if (h->key.len == 0) {
         goto invalid;
     }
 
-    for (i = 0; i < klen; i++) {
-        c = key[i];
+    for (i = 0; i < h->key.len; i++) {
+        c = h->key.data[i];
 
         if (!(token[c >> 5] & (1U << (c & 0x1f)))) {
             goto invalid;
         }
     }
 
-    for (i = 0; i < vlen; i++) {
-        c = v[i];
+    for (i = 0; i < h->value.len; i++) {
+        c = h->value.data[i];
 
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
             goto invalid;
@@ -356,7 +649,7 @@ invalid:
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "pgticket: route function returned an invalid header "
-                  "\"%*s\"", klen, key);
+                  "\"%V\"", &h->key);
 
     return NGX_DECLINED;
 }

@@ -2,17 +2,16 @@
 /*
  * Copyright (C) pgticket authors
  *
- * The request document: one JSON object, built with json-c, that carries
- * everything the SQL function needs (method, path, path parameters, query
- * arguments, the route's headers, the body turned into JSON, the remote
- * address).  A JSON body is validated and embedded as the bytes that came.
+ * The request document: one JSON object that carries everything the SQL
+ * function needs (method, path, path parameters, query arguments, the
+ * route's headers, the body turned into JSON, the remote address), written
+ * straight into the request's pool: measured, allocated once, written,
+ * each string escaped by nginx's ngx_escape_json().  A JSON body is
+ * validated in one pass and embedded as the bytes that came.
  */
 
 
 #include "ngx_http_pgticket_module.h"
-
-#include <json-c/json.h>
-#include <json-c/printbuf.h>
 
 
 #define NGX_HTTP_PGTICKET_JSON_DEPTH  128
@@ -27,276 +26,466 @@
 #define NGX_HTTP_PGTICKET_NUMERIC_WEIGHT_MAX  131071
 
 
+/* a member of the query's or a form body's object, in arrival order */
+typedef struct ngx_http_pgticket_member_s  ngx_http_pgticket_member_t;
+
+struct ngx_http_pgticket_member_s {
+    ngx_str_t                     key;
+    ngx_str_t                     value;
+    ngx_http_pgticket_member_t   *more;      /* the next value of its key */
+    ngx_uint_t                    repeated;  /* an earlier one has its key */
+};
+
+
+/* what the document is written from, all of it in the request's pool */
 typedef struct {
-    ngx_http_request_t  *request;
-    json_object         *root;
+    ngx_http_request_t           *request;
+    ngx_http_pgticket_ctx_t      *ctx;
+    ngx_array_t                   query;     /* ngx_http_pgticket_member_t */
+    ngx_array_t                   fields;    /* of a form or multipart body */
+    ngx_table_elt_t             **headers;   /* per route header, or NULL */
+    ngx_str_t                    *nginx;     /* per pgticket_param */
+    ngx_str_t                     body;      /* a JSON body, as it came */
+    char                         *kind;
+    char                         *error;
 } ngx_http_pgticket_doc_t;
 
 
-static ngx_int_t ngx_http_pgticket_add_str(json_object *obj, char *key,
-    u_char *data, size_t len);
-static ngx_int_t ngx_http_pgticket_add_value(json_object *obj, char *key,
-    u_char *data, size_t len);
+/* the document written twice: measured (p NULL), then into its memory */
+typedef struct {
+    u_char                       *p;
+    size_t                        len;
+} ngx_http_pgticket_out_t;
+
+
 static ngx_int_t ngx_http_pgticket_utf8_valid(u_char *p, size_t len);
+static ngx_int_t ngx_http_pgticket_add_member(ngx_http_request_t *r,
+    ngx_array_t *a, u_char *key, size_t klen, u_char *value, size_t vlen);
+static ngx_int_t ngx_http_pgticket_group(ngx_pool_t *pool, ngx_array_t *a);
+static int ngx_libc_cdecl ngx_http_pgticket_member_cmp(const void *one,
+    const void *two);
 static ngx_int_t ngx_http_pgticket_add_field(void *data, ngx_str_t *name,
     ngx_str_t *value);
 static u_char *ngx_http_pgticket_form_decode(ngx_pool_t *pool, u_char *p,
     u_char *last, size_t *len);
 static ngx_int_t ngx_http_pgticket_parse_form(ngx_http_request_t *r,
-    json_object *obj, u_char *p, u_char *end);
-static ngx_int_t ngx_http_pgticket_add_headers(ngx_http_request_t *r,
-    ngx_http_pgticket_ctx_t *ctx, json_object *obj);
-static ngx_int_t ngx_http_pgticket_add_params(ngx_http_request_t *r,
-    json_object *root);
+    ngx_array_t *a, u_char *p, u_char *end);
+static ngx_int_t ngx_http_pgticket_find_headers(ngx_http_request_t *r,
+    ngx_http_pgticket_doc_t *doc);
+static ngx_int_t ngx_http_pgticket_eval_params(ngx_http_request_t *r,
+    ngx_http_pgticket_doc_t *doc);
 static ngx_int_t ngx_http_pgticket_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
 static ngx_int_t ngx_http_pgticket_json_valid(u_char *p, size_t len);
-static ngx_int_t ngx_http_pgticket_json_tokens_valid(u_char *p,
-    size_t len);
+static ngx_int_t ngx_http_pgticket_json_scalar_valid(u_char **pp,
+    u_char *last);
+static ngx_int_t ngx_http_pgticket_json_string_valid(u_char **pp,
+    u_char *last);
+static u_char *ngx_http_pgticket_json_space(u_char *p, u_char *last);
 static ngx_int_t ngx_http_pgticket_json_number_valid(u_char **pp,
     u_char *last);
-static ngx_int_t ngx_http_pgticket_add_body(ngx_http_request_t *r,
-    ngx_http_pgticket_ctx_t *ctx, json_object *root);
-static int ngx_http_pgticket_raw_serializer(json_object *jso,
-    struct printbuf *pb, int level, int flags);
-static void ngx_http_pgticket_doc_cleanup(void *data);
+static ngx_int_t ngx_http_pgticket_parse_body(ngx_http_request_t *r,
+    ngx_http_pgticket_doc_t *doc);
+static void ngx_http_pgticket_write(ngx_http_pgticket_doc_t *doc,
+    ngx_http_pgticket_out_t *out);
+static void ngx_http_pgticket_write_members(ngx_http_pgticket_out_t *out,
+    ngx_array_t *a);
+
+
+#define ngx_http_pgticket_out_raw(out, s)                                    \
+    ngx_http_pgticket_out_bytes(out, (u_char *) s, sizeof(s) - 1)
+
+
+static ngx_inline void
+ngx_http_pgticket_out_bytes(ngx_http_pgticket_out_t *out, u_char *s,
+    size_t n)
+{
+    if (out->p) {
+        out->p = ngx_cpymem(out->p, s, n);
+    }
+
+    out->len += n;
+}
+
+
+/* a JSON string, escaped by nginx's ngx_escape_json() */
+
+static ngx_inline void
+ngx_http_pgticket_out_str(ngx_http_pgticket_out_t *out, u_char *s, size_t n)
+{
+    u_char  *p;
+
+    if (out->p == NULL) {
+        out->len += n + 2 + (n ? ngx_escape_json(NULL, s, n) : 0);
+        return;
+    }
+
+    p = out->p;
+    *p++ = '"';
+
+    if (n) {
+        p = (u_char *) ngx_escape_json(p, s, n);
+    }
+
+    *p++ = '"';
+
+    out->len += p - out->p;
+    out->p = p;
+}
 
 
 ngx_int_t
 ngx_http_pgticket_build_document(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx)
 {
-    size_t                        len;
     ngx_int_t                     rc;
     ngx_uint_t                    i;
-    const char                   *s;
-    json_object                  *root, *obj;
-    ngx_pool_cleanup_t           *cln;
-    ngx_http_pgticket_doc_t      *doc;
+    ngx_http_pgticket_out_t       out;
+    ngx_http_pgticket_doc_t       doc;
     ngx_http_pgticket_segment_t  *seg;
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_pgticket_doc_t));
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    root = json_object_new_object();
-    if (root == NULL) {
-        return NGX_ERROR;
-    }
-
-    doc = cln->data;
-    doc->request = r;
-    doc->root = root;
-    cln->handler = ngx_http_pgticket_doc_cleanup;
+    ngx_memzero(&doc, sizeof(ngx_http_pgticket_doc_t));
+    doc.request = r;
+    doc.ctx = ctx;
 
     ngx_str_set(&ctx->message, "Invalid request encoding");
-
-    if (ngx_http_pgticket_add_str(root, "method", r->method_name.data,
-                                  r->method_name.len)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
 
     if (ngx_http_pgticket_utf8_valid(r->uri.data, r->uri.len) != NGX_OK) {
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    if (ngx_http_pgticket_add_str(root, "path", r->uri.data, r->uri.len)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
     /* path parameters */
-
-    obj = json_object_new_object();
-    if (obj == NULL) {
-        return NGX_ERROR;
-    }
-
-    json_object_object_add_ex(root, "params", obj,
-                              JSON_C_OBJECT_KEY_IS_CONSTANT);
 
     seg = ctx->route->segments;
 
     for (i = 0; i < ctx->route->nsegments; i++) {
-        if (!seg[i].param) {
-            continue;
-        }
-
-        if (ngx_http_pgticket_utf8_valid(ctx->params[i].data,
-                                         ctx->params[i].len)
-            != NGX_OK)
+        if (seg[i].param
+            && ngx_http_pgticket_utf8_valid(ctx->params[i].data,
+                                            ctx->params[i].len)
+               != NGX_OK)
         {
             return NGX_HTTP_BAD_REQUEST;
         }
-
-        if (ngx_http_pgticket_add_str(obj, (char *) seg[i].value.data,
-                                      ctx->params[i].data, ctx->params[i].len)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
     }
 
-    /* query arguments */
-
-    obj = json_object_new_object();
-    if (obj == NULL) {
-        return NGX_ERROR;
-    }
-
-    json_object_object_add_ex(root, "query", obj,
-                              JSON_C_OBJECT_KEY_IS_CONSTANT);
-
-    /* no query string: args.data is NULL, and NULL + 0 undefined in C */
+    /* query arguments; no query string: args.data is NULL, NULL + 0 is UB */
 
     if (r->args.len) {
-        rc = ngx_http_pgticket_parse_form(r, obj, r->args.data,
+        rc = ngx_http_pgticket_parse_form(r, &doc.query, r->args.data,
                                           r->args.data + r->args.len);
         if (rc != NGX_OK) {
             return rc;
         }
+
+        if (ngx_http_pgticket_group(r->pool, &doc.query) != NGX_OK) {
+            return NGX_ERROR;
+        }
     }
 
-    /* the route's headers */
-
-    obj = json_object_new_object();
-    if (obj == NULL) {
-        return NGX_ERROR;
-    }
-
-    json_object_object_add_ex(root, "headers", obj,
-                              JSON_C_OBJECT_KEY_IS_CONSTANT);
-
-    rc = ngx_http_pgticket_add_headers(r, ctx, obj);
+    rc = ngx_http_pgticket_find_headers(r, &doc);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    rc = ngx_http_pgticket_add_params(r, root);
+    rc = ngx_http_pgticket_eval_params(r, &doc);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    rc = ngx_http_pgticket_add_body(r, ctx, root);
+    rc = ngx_http_pgticket_parse_body(r, &doc);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    if (ngx_http_pgticket_add_str(root, "remote_addr",
-                                  r->connection->addr_text.data,
-                                  r->connection->addr_text.len)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    out.p = NULL;
+    out.len = 0;
 
-    s = json_object_to_json_string_length(root,
-                                          JSON_C_TO_STRING_PLAIN
-                                          | JSON_C_TO_STRING_NOSLASHESCAPE,
-                                          &len);
-    if (s == NULL) {
-        return NGX_ERROR;
-    }
+    ngx_http_pgticket_write(&doc, &out);
 
-    ctx->doc.data = ngx_pnalloc(r->pool, len + 1);
+    ctx->doc.data = ngx_pnalloc(r->pool, out.len + 1);
     if (ctx->doc.data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(ctx->doc.data, s, len + 1);
-    ctx->doc.len = len;
+    out.p = ctx->doc.data;
+    out.len = 0;
 
-    /* json-c memory is released now rather than with the request */
+    ngx_http_pgticket_write(&doc, &out);
 
-    json_object_put(root);
-    doc->root = NULL;
+    *out.p = '\0';
+    ctx->doc.len = out.len;
 
     return NGX_OK;
 }
 
+
+/*
+ * The document, as json-c wrote it before: compact, members in this order,
+ * a repeated query or form key an array of its values in arrival order
+ */
 
 static void
-ngx_http_pgticket_doc_cleanup(void *data)
+ngx_http_pgticket_write(ngx_http_pgticket_doc_t *doc,
+    ngx_http_pgticket_out_t *out)
 {
-    ngx_http_pgticket_doc_t  *doc = data;
+    u_char                        *sep;
+    ngx_str_t                     *addr;
+    ngx_uint_t                     i;
+    ngx_http_request_t            *r;
+    ngx_http_pgticket_ctx_t       *ctx;
+    ngx_http_pgticket_route_t     *route;
+    ngx_http_pgticket_param_t     *param;
+    ngx_http_pgticket_segment_t   *seg;
+    ngx_http_pgticket_loc_conf_t  *plcf;
 
-    if (doc->root) {
-        json_object_put(doc->root);
-        doc->root = NULL;
+    r = doc->request;
+    ctx = doc->ctx;
+    route = ctx->route;
+
+    ngx_http_pgticket_out_raw(out, "{\"method\":");
+    ngx_http_pgticket_out_str(out, r->method_name.data, r->method_name.len);
+
+    ngx_http_pgticket_out_raw(out, ",\"path\":");
+    ngx_http_pgticket_out_str(out, r->uri.data, r->uri.len);
+
+    ngx_http_pgticket_out_raw(out, ",\"params\":{");
+
+    seg = route->segments;
+    sep = (u_char *) "";
+
+    for (i = 0; i < route->nsegments; i++) {
+        if (!seg[i].param) {
+            continue;
+        }
+
+        ngx_http_pgticket_out_bytes(out, sep, *sep ? 1 : 0);
+        sep = (u_char *) ",";
+
+        ngx_http_pgticket_out_str(out, seg[i].value.data, seg[i].value.len);
+        ngx_http_pgticket_out_raw(out, ":");
+        ngx_http_pgticket_out_str(out, ctx->params[i].data,
+                                  ctx->params[i].len);
     }
+
+    ngx_http_pgticket_out_raw(out, "},\"query\":");
+    ngx_http_pgticket_write_members(out, &doc->query);
+
+    ngx_http_pgticket_out_raw(out, ",\"headers\":{");
+
+    sep = (u_char *) "";
+
+    for (i = 0; i < route->nheaders; i++) {
+        if (doc->headers[i] == NULL) {
+            continue;
+        }
+
+        ngx_http_pgticket_out_bytes(out, sep, *sep ? 1 : 0);
+        sep = (u_char *) ",";
+
+        ngx_http_pgticket_out_str(out, route->headers[i].data,
+                                  route->headers[i].len);
+        ngx_http_pgticket_out_raw(out, ":");
+        ngx_http_pgticket_out_str(out, doc->headers[i]->value.data,
+                                  doc->headers[i]->value.len);
+    }
+
+    ngx_http_pgticket_out_raw(out, "}");
+
+    plcf = ngx_http_get_module_loc_conf(r, ngx_http_pgticket_module);
+
+    if (plcf->params) {
+        ngx_http_pgticket_out_raw(out, ",\"nginx\":{");
+
+        param = plcf->params->elts;
+
+        for (i = 0; i < plcf->params->nelts; i++) {
+            if (i) {
+                ngx_http_pgticket_out_raw(out, ",");
+            }
+
+            ngx_http_pgticket_out_str(out, param[i].name.data,
+                                      param[i].name.len);
+            ngx_http_pgticket_out_raw(out, ":");
+            ngx_http_pgticket_out_str(out, doc->nginx[i].data,
+                                      doc->nginx[i].len);
+        }
+
+        ngx_http_pgticket_out_raw(out, "}");
+    }
+
+    ngx_http_pgticket_out_raw(out, ",\"body\":");
+
+    if (doc->error || doc->kind[0] == 'n') {
+        ngx_http_pgticket_out_raw(out, "null");
+
+    } else if (doc->kind[0] == 'j') {
+        /* embedded as the bytes that came, never re-serialised */
+        ngx_http_pgticket_out_bytes(out, doc->body.data, doc->body.len);
+
+    } else {
+        ngx_http_pgticket_write_members(out, &doc->fields);
+    }
+
+    if (doc->error) {
+        ngx_http_pgticket_out_raw(out, ",\"body_error\":");
+        ngx_http_pgticket_out_str(out, (u_char *) doc->error,
+                                  ngx_strlen(doc->error));
+    }
+
+    ngx_http_pgticket_out_raw(out, ",\"body_type\":");
+    ngx_http_pgticket_out_str(out, (u_char *) doc->kind,
+                              ngx_strlen(doc->kind));
+
+    addr = &r->connection->addr_text;
+
+    ngx_http_pgticket_out_raw(out, ",\"remote_addr\":");
+    ngx_http_pgticket_out_str(out, addr->data, addr->len);
+    ngx_http_pgticket_out_raw(out, "}");
+}
+
+
+/* an object of members grouped by ngx_http_pgticket_group() */
+
+static void
+ngx_http_pgticket_write_members(ngx_http_pgticket_out_t *out, ngx_array_t *a)
+{
+    ngx_uint_t                   i, first;
+    ngx_http_pgticket_member_t  *m, *v;
+
+    ngx_http_pgticket_out_raw(out, "{");
+
+    m = a->elts;
+    first = 1;
+
+    for (i = 0; i < a->nelts; i++) {
+        if (m[i].repeated) {
+            continue;
+        }
+
+        if (!first) {
+            ngx_http_pgticket_out_raw(out, ",");
+        }
+
+        first = 0;
+
+        ngx_http_pgticket_out_str(out, m[i].key.data, m[i].key.len);
+        ngx_http_pgticket_out_raw(out, ":");
+
+        if (m[i].more == NULL) {
+            ngx_http_pgticket_out_str(out, m[i].value.data, m[i].value.len);
+            continue;
+        }
+
+        ngx_http_pgticket_out_raw(out, "[");
+
+        for (v = &m[i]; v; v = v->more) {
+            ngx_http_pgticket_out_str(out, v->value.data, v->value.len);
+
+            if (v->more) {
+                ngx_http_pgticket_out_raw(out, ",");
+            }
+        }
+
+        ngx_http_pgticket_out_raw(out, "]");
+    }
+
+    ngx_http_pgticket_out_raw(out, "}");
 }
 
 
 static ngx_int_t
-ngx_http_pgticket_add_str(json_object *obj, char *key, u_char *data,
-    size_t len)
+ngx_http_pgticket_add_member(ngx_http_request_t *r, ngx_array_t *a,
+    u_char *key, size_t klen, u_char *value, size_t vlen)
 {
-    json_object  *v;
+    ngx_http_pgticket_member_t  *m;
 
-    v = json_object_new_string_len((const char *) data, (int) len);
-    if (v == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (json_object_object_add_ex(obj, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT)
-        != 0)
+    if (a->elts == NULL
+        && ngx_array_init(a, r->pool, 4, sizeof(ngx_http_pgticket_member_t))
+           != NGX_OK)
     {
-        json_object_put(v);
         return NGX_ERROR;
     }
+
+    m = ngx_array_push(a);
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    m->key.data = key;
+    m->key.len = klen;
+    m->value.data = value;
+    m->value.len = vlen;
+    m->more = NULL;
+    m->repeated = 0;
 
     return NGX_OK;
 }
 
 
-/* adds a string; a repeated key turns into an array of strings */
+/*
+ * Members of one key are chained in arrival order, the first one leading:
+ * sorted by key, then by place (n log n, however many fields a body has)
+ */
 
 static ngx_int_t
-ngx_http_pgticket_add_value(json_object *obj, char *key, u_char *data,
-    size_t len)
+ngx_http_pgticket_group(ngx_pool_t *pool, ngx_array_t *a)
 {
-    json_object  *old, *arr, *v;
+    ngx_uint_t                    i;
+    ngx_http_pgticket_member_t   *m, **sorted;
 
-    if (!json_object_object_get_ex(obj, key, &old)) {
-        return ngx_http_pgticket_add_str(obj, key, data, len);
-    }
-
-    v = json_object_new_string_len((const char *) data, (int) len);
-    if (v == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (json_object_is_type(old, json_type_array)) {
-        if (json_object_array_add(old, v) != 0) {
-            json_object_put(v);
-            return NGX_ERROR;
-        }
-
+    if (a->nelts < 2) {
         return NGX_OK;
     }
 
-    arr = json_object_new_array();
-    if (arr == NULL) {
-        json_object_put(v);
+    sorted = ngx_palloc(pool, a->nelts * sizeof(ngx_http_pgticket_member_t *));
+    if (sorted == NULL) {
         return NGX_ERROR;
     }
 
-    json_object_array_add(arr, json_object_get(old));
-    json_object_array_add(arr, v);
+    m = a->elts;
 
-    if (json_object_object_add_ex(obj, key, arr,
-                                  JSON_C_OBJECT_KEY_IS_CONSTANT)
-        != 0)
-    {
-        json_object_put(arr);
-        return NGX_ERROR;
+    for (i = 0; i < a->nelts; i++) {
+        sorted[i] = &m[i];
+    }
+
+    ngx_qsort(sorted, a->nelts, sizeof(ngx_http_pgticket_member_t *),
+              ngx_http_pgticket_member_cmp);
+
+    for (i = 1; i < a->nelts; i++) {
+        if (sorted[i]->key.len == sorted[i - 1]->key.len
+            && ngx_memcmp(sorted[i]->key.data, sorted[i - 1]->key.data,
+                          sorted[i]->key.len)
+               == 0)
+        {
+            sorted[i - 1]->more = sorted[i];
+            sorted[i]->repeated = 1;
+        }
     }
 
     return NGX_OK;
+}
+
+
+static int ngx_libc_cdecl
+ngx_http_pgticket_member_cmp(const void *one, const void *two)
+{
+    int                          rc;
+    ngx_http_pgticket_member_t  *a, *b;
+
+    a = *(ngx_http_pgticket_member_t **) one;
+    b = *(ngx_http_pgticket_member_t **) two;
+
+    if (a->key.len != b->key.len) {
+        return a->key.len < b->key.len ? -1 : 1;
+    }
+
+    rc = a->key.len ? ngx_memcmp(a->key.data, b->key.data, a->key.len) : 0;
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (a < b) ? -1 : (a > b);
 }
 
 
@@ -411,7 +600,7 @@ ngx_http_pgticket_form_decode(ngx_pool_t *pool, u_char *p, u_char *last,
 
 
 static ngx_int_t
-ngx_http_pgticket_parse_form(ngx_http_request_t *r, json_object *obj,
+ngx_http_pgticket_parse_form(ngx_http_request_t *r, ngx_array_t *a,
     u_char *p, u_char *end)
 {
     u_char  *last, *eq, *key, *val;
@@ -447,7 +636,7 @@ ngx_http_pgticket_parse_form(ngx_http_request_t *r, json_object *obj,
             return NGX_HTTP_BAD_REQUEST;
         }
 
-        if (ngx_http_pgticket_add_value(obj, (char *) key, val, vlen)
+        if (ngx_http_pgticket_add_member(r, a, key, klen, val, vlen)
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -461,17 +650,27 @@ ngx_http_pgticket_parse_form(ngx_http_request_t *r, json_object *obj,
 
 
 static ngx_int_t
-ngx_http_pgticket_add_headers(ngx_http_request_t *r,
-    ngx_http_pgticket_ctx_t *ctx, json_object *obj)
+ngx_http_pgticket_find_headers(ngx_http_request_t *r,
+    ngx_http_pgticket_doc_t *doc)
 {
     ngx_str_t        *name;
     ngx_uint_t        i, k;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    name = ctx->route->headers;
+    if (doc->ctx->route->nheaders == 0) {
+        return NGX_OK;
+    }
 
-    for (k = 0; k < ctx->route->nheaders; k++) {
+    doc->headers = ngx_pcalloc(r->pool, doc->ctx->route->nheaders
+                                        * sizeof(ngx_table_elt_t *));
+    if (doc->headers == NULL) {
+        return NGX_ERROR;
+    }
+
+    name = doc->ctx->route->headers;
+
+    for (k = 0; k < doc->ctx->route->nheaders; k++) {
 
         part = &r->headers_in.headers.part;
         h = part->elts;
@@ -501,13 +700,7 @@ ngx_http_pgticket_add_headers(ngx_http_request_t *r,
                 return NGX_HTTP_BAD_REQUEST;
             }
 
-            if (ngx_http_pgticket_add_str(obj, (char *) name[k].data,
-                                          h[i].value.data, h[i].value.len)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-
+            doc->headers[k] = &h[i];
             break;
         }
     }
@@ -522,11 +715,10 @@ ngx_http_pgticket_add_headers(ngx_http_request_t *r,
  */
 
 static ngx_int_t
-ngx_http_pgticket_add_params(ngx_http_request_t *r, json_object *root)
+ngx_http_pgticket_eval_params(ngx_http_request_t *r,
+    ngx_http_pgticket_doc_t *doc)
 {
-    ngx_str_t                      value;
     ngx_uint_t                     i;
-    json_object                   *obj;
     ngx_http_pgticket_param_t     *param;
     ngx_http_pgticket_loc_conf_t  *plcf;
 
@@ -536,16 +728,8 @@ ngx_http_pgticket_add_params(ngx_http_request_t *r, json_object *root)
         return NGX_OK;
     }
 
-    obj = json_object_new_object();
-    if (obj == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (json_object_object_add_ex(root, "nginx", obj,
-                                  JSON_C_OBJECT_KEY_IS_CONSTANT)
-        != 0)
-    {
-        json_object_put(obj);
+    doc->nginx = ngx_palloc(r->pool, plcf->params->nelts * sizeof(ngx_str_t));
+    if (doc->nginx == NULL) {
         return NGX_ERROR;
     }
 
@@ -553,21 +737,19 @@ ngx_http_pgticket_add_params(ngx_http_request_t *r, json_object *root)
 
     for (i = 0; i < plcf->params->nelts; i++) {
 
-        if (ngx_http_complex_value(r, &param[i].value, &value) != NGX_OK) {
+        if (ngx_http_complex_value(r, &param[i].value, &doc->nginx[i])
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
         /* $remote_user and the like are the client's bytes */
 
-        if (ngx_http_pgticket_utf8_valid(value.data, value.len) != NGX_OK) {
-            return NGX_HTTP_BAD_REQUEST;
-        }
-
-        if (ngx_http_pgticket_add_str(obj, (char *) param[i].name.data,
-                                      value.data, value.len)
+        if (ngx_http_pgticket_utf8_valid(doc->nginx[i].data,
+                                         doc->nginx[i].len)
             != NGX_OK)
         {
-            return NGX_ERROR;
+            return NGX_HTTP_BAD_REQUEST;
         }
     }
 
@@ -645,155 +827,226 @@ ngx_http_pgticket_read_body(ngx_http_request_t *r, ngx_str_t *body)
 }
 
 
-static ngx_int_t
-ngx_http_pgticket_json_valid(u_char *p, size_t len)
-{
-    size_t                 end;
-    ngx_int_t              rc;
-    json_object           *obj;
-    json_tokener          *tok;
-    enum json_tokener_error  err;
-
-    tok = json_tokener_new_ex(NGX_HTTP_PGTICKET_JSON_DEPTH);
-    if (tok == NULL) {
-        return NGX_ERROR;
-    }
-
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-
-    obj = json_tokener_parse_ex(tok, (const char *) p, (int) len);
-    err = json_tokener_get_error(tok);
-
-    if (obj == NULL && err == json_tokener_continue) {
-        /* a top-level number ends only at the end of the input */
-        obj = json_tokener_parse_ex(tok, "", 1);
-        err = json_tokener_get_error(tok);
-        end = len;
-
-    } else {
-        end = json_tokener_get_parse_end(tok);
-    }
-
-    rc = NGX_DECLINED;
-
-    if (obj != NULL && err == json_tokener_success) {
-        rc = NGX_OK;
-
-        for ( /* void */ ; end < len; end++) {
-            if (p[end] != ' ' && p[end] != '\t' && p[end] != '\r'
-                && p[end] != '\n')
-            {
-                rc = NGX_DECLINED;
-                break;
-            }
-        }
-    }
-
-    if (obj) {
-        json_object_put(obj);
-    }
-
-    json_tokener_free(tok);
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_pgticket_json_tokens_valid(p, len);
-    }
-
-    return rc;
-}
-
-
 /*
- * What json-c's strict mode lets through and PostgreSQL's jsonb refuses:
- * single-quoted names, NaN and Infinity, numbers RFC 8259 does not spell
- * ("1.") or numeric cannot hold, raw control characters inside strings,
- * the escape \u0000 and unpaired UTF-16 surrogates (tests/fuzz found the
- * first ones).  Refused here, such a body reaches the facade flagged as
- * malformed and is answered in the API's shape, instead of failing the
- * query.  json-c checked the structure; here every token is one of JSON's:
- * outside strings only punctuation, white space, numbers and the literals.
+ * A JSON text as RFC 8259 spells it and PostgreSQL's jsonb takes it, in
+ * one pass over the body and without memory of its own.  Beyond the
+ * grammar, what jsonb refuses and a JSON parser may let through: numbers
+ * numeric cannot hold, the escape \u0000 and unpaired UTF-16 surrogates
+ * (raw control characters inside strings are the grammar's).  Refused
+ * here, such a body reaches the facade flagged as malformed and is
+ * answered in the API's shape, instead of failing the query.  A value is
+ * nested in at most NGX_HTTP_PGTICKET_JSON_DEPTH - 1 arrays and objects,
+ * and a body that is only null is malformed, as they were for json-c's
+ * parser, which did this before (its result for null is no object).
  */
 
 static ngx_int_t
-ngx_http_pgticket_json_tokens_valid(u_char *p, size_t len)
+ngx_http_pgticket_json_valid(u_char *p, size_t len)
 {
-    char        *literal;
-    size_t       n;
-    u_char      *last;
-    ngx_int_t    cp;
-    ngx_uint_t   in_string, high;
+    u_char      *last, closing[NGX_HTTP_PGTICKET_JSON_DEPTH];
+    ngx_uint_t   depth, null;
+    enum {
+        sw_value = 0,
+        sw_name,
+        sw_after
+    } state;
 
     last = p + len;
-    in_string = 0;
-    high = 0;        /* a high surrogate waits for its low half */
+    depth = 0;              /* arrays and objects open */
+    null = 0;               /* the body is only null */
+    state = sw_value;
 
-    while (p < last) {
+    for ( ;; ) {
+        p = ngx_http_pgticket_json_space(p, last);
 
-        if (!in_string) {
-            switch (*p) {
+        switch (state) {
 
-            case '"':
-                in_string = 1;
-                /* fall through */
-
-            case '{': case '}': case '[': case ']': case ':': case ',':
-            case ' ': case '\t': case '\r': case '\n':
-                p++;
-                continue;
-
-            case 't':
-                n = 4;
-                literal = "true";
-                break;
-
-            case 'f':
-                n = 5;
-                literal = "false";
-                break;
-
-            case 'n':
-                n = 4;
-                literal = "null";
-                break;
-
-            default:
-                if (*p != '-' && (*p < '0' || *p > '9')) {
-                    return NGX_DECLINED;
-                }
-
-                if (ngx_http_pgticket_json_number_valid(&p, last) != NGX_OK) {
-                    return NGX_DECLINED;
-                }
-
-                continue;
+        case sw_value:
+            if (p == last || depth == NGX_HTTP_PGTICKET_JSON_DEPTH) {
+                return NGX_DECLINED;
             }
 
-            if ((size_t) (last - p) < n
-                || ngx_strncmp(p, literal, n) != 0)
+            if (depth == 0) {
+                null = (*p == 'n');
+            }
+
+            if (*p != '{' && *p != '[') {
+                if (ngx_http_pgticket_json_scalar_valid(&p, last) != NGX_OK) {
+                    return NGX_DECLINED;
+                }
+
+                state = sw_after;
+                break;
+            }
+
+            closing[depth++] = (*p == '{') ? '}' : ']';
+            p = ngx_http_pgticket_json_space(p + 1, last);
+
+            if (p < last && *p == closing[depth - 1]) {
+                p++;
+                depth--;
+                state = sw_after;
+                break;
+            }
+
+            state = (closing[depth - 1] == '}') ? sw_name : sw_value;
+            break;
+
+        case sw_name:
+            if (p == last || *p != '"'
+                || ngx_http_pgticket_json_string_valid(&p, last) != NGX_OK)
             {
                 return NGX_DECLINED;
             }
 
-            p += n;
-            continue;
-        }
+            p = ngx_http_pgticket_json_space(p, last);
 
-        if (*p < 0x20) {
+            if (p == last || *p++ != ':') {
+                return NGX_DECLINED;
+            }
+
+            state = sw_value;
+            break;
+
+        case sw_after:
+            if (depth == 0) {
+                return (p == last && !null) ? NGX_OK : NGX_DECLINED;
+            }
+
+            if (p == last) {
+                return NGX_DECLINED;
+            }
+
+            if (*p == ',') {
+                p++;
+                state = (closing[depth - 1] == '}') ? sw_name : sw_value;
+                break;
+            }
+
+            if (*p++ != closing[depth - 1]) {
+                return NGX_DECLINED;
+            }
+
+            depth--;
+            break;
+        }
+    }
+}
+
+
+static u_char *
+ngx_http_pgticket_json_space(u_char *p, u_char *last)
+{
+    while (p < last
+           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* a string, a number or a literal; *pp is left past it */
+
+static ngx_int_t
+ngx_http_pgticket_json_scalar_valid(u_char **pp, u_char *last)
+{
+    char    *literal;
+    size_t   n;
+    u_char  *p;
+
+    p = *pp;
+
+    switch (*p) {
+
+    case '"':
+        return ngx_http_pgticket_json_string_valid(pp, last);
+
+    case 't':
+        n = 4;
+        literal = "true";
+        break;
+
+    case 'f':
+        n = 5;
+        literal = "false";
+        break;
+
+    case 'n':
+        n = 4;
+        literal = "null";
+        break;
+
+    default:
+        if (*p != '-' && (*p < '0' || *p > '9')) {
             return NGX_DECLINED;
         }
 
-        if (*p != '\\' || p + 1 == last || p[1] != 'u') {
+        return ngx_http_pgticket_json_number_valid(pp, last);
+    }
 
+    if ((size_t) (last - p) < n || ngx_strncmp(p, literal, n) != 0) {
+        return NGX_DECLINED;
+    }
+
+    *pp = p + n;
+
+    return NGX_OK;
+}
+
+
+/* *pp is at the opening quote, and is left past the closing one */
+
+static ngx_int_t
+ngx_http_pgticket_json_string_valid(u_char **pp, u_char *last)
+{
+    u_char      *p;
+    ngx_int_t    cp;
+    ngx_uint_t   high;
+
+    p = *pp + 1;
+    high = 0;        /* a high surrogate waits for its low half */
+
+    for ( ;; ) {
+
+        if (p == last || *p < 0x20) {
+            return NGX_DECLINED;
+        }
+
+        if (*p != '\\') {
             if (high) {
                 return NGX_DECLINED;
             }
 
-            if (*p == '"') {
-                in_string = 0;
+            if (*p++ == '"') {
+                *pp = p;
+                return NGX_OK;
             }
 
-            p += (*p == '\\' && p + 1 < last) ? 2 : 1;
             continue;
+        }
+
+        if (last - p < 2) {
+            return NGX_DECLINED;
+        }
+
+        switch (p[1]) {
+
+        case '"': case '\\': case '/':
+        case 'b': case 'f': case 'n': case 'r': case 't':
+            if (high) {
+                return NGX_DECLINED;
+            }
+
+            p += 2;
+            continue;
+
+        case 'u':
+            break;
+
+        default:
+            return NGX_DECLINED;
         }
 
         if (last - p < 6) {
@@ -829,14 +1082,12 @@ ngx_http_pgticket_json_tokens_valid(u_char *p, size_t len)
             return NGX_DECLINED;
         }
     }
-
-    return NGX_OK;
 }
 
 
 /*
- * A JSON number (RFC 8259: json-c lets "1." and "1.e5" through, which
- * PostgreSQL refuses) as numeric_in() reads it: the exponent, the digits
+ * A JSON number (RFC 8259: not "1." nor "1.e5", which json-c let through
+ * and PostgreSQL refuses) as numeric_in() reads it: the exponent, the digits
  * after the point that the exponent leaves (scale; zeros count, as numeric
  * keeps them), and the place of the first digit that is not zero (weight).
  * *pp is at the number, and is left past it.
@@ -938,16 +1189,13 @@ ngx_http_pgticket_json_number_valid(u_char **pp, u_char *last)
 
 
 static ngx_int_t
-ngx_http_pgticket_add_body(ngx_http_request_t *r,
-    ngx_http_pgticket_ctx_t *ctx, json_object *root)
+ngx_http_pgticket_parse_body(ngx_http_request_t *r,
+    ngx_http_pgticket_doc_t *doc)
 {
     u_char                        *p, *end;
-    char                          *kind, *error;
     size_t                         n;
     ngx_int_t                      rc;
     ngx_str_t                      body, type, full;
-    json_object                   *obj;
-    ngx_http_pgticket_doc_t        doc;
     ngx_http_pgticket_loc_conf_t  *plcf;
 
     plcf = ngx_http_get_module_loc_conf(r, ngx_http_pgticket_module);
@@ -958,16 +1206,13 @@ ngx_http_pgticket_add_body(ngx_http_request_t *r,
     }
 
     if (body.len > plcf->body_limit) {
-        ngx_str_set(&ctx->message, "Request body too large");
+        ngx_str_set(&doc->ctx->message, "Request body too large");
         return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
     }
 
-    obj = NULL;
-    error = NULL;
-
     if (body.len == 0) {
-        kind = "none";
-        goto done;
+        doc->kind = "none";
+        return NGX_OK;
     }
 
     ngx_str_null(&type);
@@ -999,20 +1244,20 @@ ngx_http_pgticket_add_body(ngx_http_request_t *r,
         || (n > 5 && ngx_strncasecmp(type.data + n - 5, (u_char *) "+json",
                                      5) == 0))
     {
-        kind = "json";
+        doc->kind = "json";
 
     } else if (n == 33
                && ngx_strncasecmp(type.data,
                              (u_char *) "application/x-www-form-urlencoded",
                              33) == 0)
     {
-        kind = "form";
+        doc->kind = "form";
 
     } else if (n == 19
                && ngx_strncasecmp(type.data, (u_char *) "multipart/form-data",
                                   19) == 0)
     {
-        kind = "multipart";
+        doc->kind = "multipart";
 
     } else {
         for (p = body.data, end = body.data + body.len;
@@ -1022,96 +1267,51 @@ ngx_http_pgticket_add_body(ngx_http_request_t *r,
             /* void */
         }
 
-        kind = (p < end && (*p == '{' || *p == '[')) ? "json" : "form";
+        doc->kind = (p < end && (*p == '{' || *p == '[')) ? "json" : "form";
     }
 
-    if (kind[0] == 'j') {
+    if (doc->kind[0] == 'j') {
         if (ngx_http_pgticket_utf8_valid(body.data, body.len) != NGX_OK) {
             return NGX_HTTP_BAD_REQUEST;
         }
 
-        rc = ngx_http_pgticket_json_valid(body.data, body.len);
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
+        if (ngx_http_pgticket_json_valid(body.data, body.len) != NGX_OK) {
+            doc->error = "malformed JSON body";
+            return NGX_OK;
         }
 
-        if (rc != NGX_OK) {
-            error = "malformed JSON body";
-            goto done;
-        }
-
-        /* embedded as the bytes that came, never re-serialised */
-
-        obj = json_object_new_boolean(0);
-        if (obj == NULL) {
-            return NGX_ERROR;
-        }
-
-        ctx->body = body;
-        json_object_set_serializer(obj, ngx_http_pgticket_raw_serializer,
-                                   &ctx->body, NULL);
-        goto done;
+        doc->body = body;
+        return NGX_OK;
     }
 
-    obj = json_object_new_object();
-    if (obj == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (kind[0] == 'f') {
-        rc = ngx_http_pgticket_parse_form(r, obj, body.data,
+    if (doc->kind[0] == 'f') {
+        rc = ngx_http_pgticket_parse_form(r, &doc->fields, body.data,
                                           body.data + body.len);
     } else {
-        doc.request = r;
-        doc.root = obj;
-
         rc = ngx_http_pgticket_parse_multipart(r->pool, &full, &body,
                                                ngx_http_pgticket_add_field,
-                                               &doc);
+                                               doc);
     }
 
     if (rc == NGX_DECLINED) {
-        json_object_put(obj);
-        obj = NULL;
-        error = "malformed multipart body";
+        doc->error = "malformed multipart body";
+        return NGX_OK;
+    }
 
-    } else if (rc != NGX_OK) {
-        json_object_put(obj);
+    if (rc != NGX_OK) {
         return rc;
     }
 
-done:
-
-    if (json_object_object_add_ex(root, "body", obj,
-                                  JSON_C_OBJECT_KEY_IS_CONSTANT)
-        != 0)
-    {
-        json_object_put(obj);
-        return NGX_ERROR;
-    }
-
-    if (error) {
-        if (ngx_http_pgticket_add_str(root, "body_error", (u_char *) error,
-                                      ngx_strlen(error))
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-    }
-
-    return ngx_http_pgticket_add_str(root, "body_type", (u_char *) kind,
-                                     ngx_strlen(kind));
+    return ngx_http_pgticket_group(r->pool, &doc->fields);
 }
 
 
-/* a field of a multipart body: data is the object that gets the fields */
+/* a field of a multipart body */
 
 static ngx_int_t
 ngx_http_pgticket_add_field(void *data, ngx_str_t *name, ngx_str_t *value)
 {
     ngx_http_pgticket_doc_t *doc = data;
-
-    u_char  *key;
 
     if (ngx_http_pgticket_utf8_valid(name->data, name->len) != NGX_OK
         || ngx_http_pgticket_utf8_valid(value->data, value->len) != NGX_OK)
@@ -1119,27 +1319,7 @@ ngx_http_pgticket_add_field(void *data, ngx_str_t *name, ngx_str_t *value)
         return NGX_HTTP_BAD_REQUEST;
     }
 
-    /* NUL-terminated: the name is a key of the document */
-
-    key = ngx_pnalloc(doc->request->pool, name->len + 1);
-    if (key == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_cpystrn(key, name->data, name->len + 1);
-
-    return ngx_http_pgticket_add_value(doc->root, (char *) key, value->data,
-                                       value->len);
-}
-
-
-static int
-ngx_http_pgticket_raw_serializer(json_object *jso, struct printbuf *pb,
-    int level, int flags)
-{
-    ngx_str_t  *raw;
-
-    raw = json_object_get_userdata(jso);
-
-    return printbuf_memappend(pb, (const char *) raw->data, (int) raw->len);
+    return ngx_http_pgticket_add_member(doc->request, &doc->fields,
+                                        name->data, name->len,
+                                        value->data, value->len);
 }

@@ -233,6 +233,87 @@ ngx_hextoi(u_char *line, size_t n)
 }
 
 
+/*
+ * nginx's JSON string escaping: '"' and '\\' escaped, control characters
+ * as \n, \r, \t, \b, \f or \u00XX, anything else as it is; with dst NULL,
+ * the number of bytes the escapes add
+ */
+
+uintptr_t
+ngx_escape_json(u_char *dst, u_char *src, size_t size)
+{
+    u_char      ch;
+    ngx_uint_t  len;
+
+    static u_char  hex[] = "0123456789ABCDEF";
+
+    if (dst == NULL) {
+        len = 0;
+
+        while (size--) {
+            ch = *src++;
+
+            if (ch == '\\' || ch == '"') {
+                len++;
+
+            } else if (ch <= 0x1f) {
+                len += (ch == '\n' || ch == '\r' || ch == '\t' || ch == '\b'
+                        || ch == '\f')
+                       ? 1 : sizeof("\\u001F") - 2;
+            }
+        }
+
+        return (uintptr_t) len;
+    }
+
+    while (size--) {
+        ch = *src++;
+
+        if (ch > 0x1f) {
+            if (ch == '\\' || ch == '"') {
+                *dst++ = '\\';
+            }
+
+            *dst++ = ch;
+            continue;
+        }
+
+        *dst++ = '\\';
+
+        switch (ch) {
+        case '\n':
+            *dst++ = 'n';
+            break;
+
+        case '\r':
+            *dst++ = 'r';
+            break;
+
+        case '\t':
+            *dst++ = 't';
+            break;
+
+        case '\b':
+            *dst++ = 'b';
+            break;
+
+        case '\f':
+            *dst++ = 'f';
+            break;
+
+        default:
+            *dst++ = 'u';
+            *dst++ = '0';
+            *dst++ = '0';
+            *dst++ = hex[ch >> 4];
+            *dst++ = hex[ch & 0xf];
+        }
+    }
+
+    return (uintptr_t) dst;
+}
+
+
 ngx_int_t
 ngx_strncasecmp(u_char *s1, u_char *s2, size_t n)
 {

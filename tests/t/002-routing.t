@@ -168,6 +168,41 @@ $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
 is_deeply(doc($r)->{body}, ["\x{1f600}", 'a"b\\', "\x{e9}\n"],
           'escapes, pairs and quotes in strings pass');
 
+# the body's grammar, checked in one pass (RFC 8259), and its depth: a
+# value in at most 127 arrays and objects
+for my $case (['{"a" 1}', 'a member without its colon'],
+              ['{"a": 1,}', 'a trailing comma in an object'],
+              ['[1,]', 'a trailing comma in an array'],
+              ['[1 2]', 'values without a comma'],
+              ['{1: 2}', 'a name that is not a string'],
+              ['{"a": 1]', 'an object closed as an array'],
+              ['[}', 'an array closed as an object'],
+              ['{"a": }', 'a member without its value'],
+              ['tru', 'a cut literal'], ['true false', 'two values'],
+              ['["\\x"]', 'an unknown escape'], ['["\\u12"]', 'a short \\u'],
+              [',', 'a lone comma'], ["  \n ", 'only white space'],
+              [' null ', 'only null (as json-c took it)'],
+              ['[' x 128 . '1' . ']' x 128, 'a value in 128 arrays'],
+              ['{"a":' x 128 . '1' . '}' x 128, 'a value in 128 objects']) {
+    $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+              $case->[0]);
+    is(doc($r)->{body_error}, 'malformed JSON body', "$case->[1] flagged");
+}
+
+for my $case (['[' x 127 . '1' . ']' x 127, 'a value in 127 arrays'],
+              ['[' x 128 . ']' x 128, '128 arrays, the last one empty'],
+              ['[null]', 'null in an array'], ['"null"', 'a string'],
+              [qq( {"a" : [ true , false , null , -0.5e+3 , "" , {} , [] ,)
+               . qq(\t{"b":{"c":[]}} ] }\r\n), 'every kind of value']) {
+    $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+              $case->[0]);
+    $d = doc($r);
+    ok(!exists $d->{body_error} && defined $d->{body}, "$case->[1] passes");
+}
+is_deeply($d->{body}, { a => [JSON::PP::true, JSON::PP::false, undef, -500,
+                              '', {}, [], { b => { c => [] } }] },
+          'and reaches the function as it came');
+
 $r = http(POST => '/api/echo',
           { 'Content-Type' => 'application/x-www-form-urlencoded' },
           'a=1&a=2&b=x+y&c=%26%3D');
@@ -261,6 +296,25 @@ unlike($r->{raw}, qr/Transfer-Encoding/i, 'no Transfer-Encoding from SQL');
 is($r->{headers}{'content-length'}, 5, 'Content-Length is the body length');
 is($r->{headers}{'x-ok'}, 1, 'other headers pass');
 is($r->{content}, 'hello', 'body');
+
+# the headers object as PostgreSQL writes it: escapes decoded, members
+# that are not strings (whatever brackets their strings hold) skipped
+$r = raw_http("GET /api/raw?s=200&b=hello&h="
+              . qs('{"X-Q": "say \"hi\" \\\\ bye", "X-U": "caf\u00e9 \ud83d\ude00",'
+                   . ' "X-N": 1, "X-O": {"a": "}", "b": [",", "]\"", {}]},'
+                   . ' "X-Z": null, "X-T": "a\tb", "X-E": "",'
+                   . ' "Content-Type": "text/x-\u0041"}')
+              . " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+is($r->{status}, 200, 'headers with escapes and other members');
+is($r->{headers}{'x-q'}, 'say "hi" \\ bye', 'escaped quote and backslash');
+is($r->{headers}{'x-u'}, "caf\xc3\xa9 \xf0\x9f\x98\x80", 'UTF-8 as it came');
+is($r->{headers}{'x-t'}, "a\tb", 'an escaped tab');
+is($r->{headers}{'content-type'}, 'text/x-A', 'Content-Type, escaped');
+ok(exists $r->{headers}{'x-e'} && $r->{headers}{'x-e'} eq '',
+   'an empty value');
+ok(!grep({ exists $r->{headers}{$_} } qw(x-n x-o x-z a b)),
+   'members not strings skipped, their contents not read as members');
+is($r->{content}, 'hello', 'body after them');
 
 for my $h ('{"X-A\r\nSet-Cookie: evil=1": "v"}', '{"X-B": "a\r\nb"}',
            '{"X-C": "a\nSet-Cookie: evil=1"}', '{"X D": "1"}',

@@ -62,9 +62,9 @@ ok(wait_until(5, sub { !grep { $_ == $first[0] } backends() }),
 sleep 0.2;
 my $after = rss_kb($worker);
 SKIP: {
-    # ASan keeps freed blocks in its quarantine (256 MB) to catch a use
-    # after free, so a sanitized worker's RSS says nothing of the module's
-    skip('the worker runs under AddressSanitizer (make test-asan)', 1)
+    # make test-asan: ASan's quarantine keeps freed memory (256 MB of it)
+    # on purpose, so the worker's RSS says nothing of the module there
+    skip 'ASan holds freed memory in its quarantine', 1
         if ($ENV{PGTICKET_NGINX_ENV} // '') =~ /libasan/;
     cmp_ok($after - $before, '<', 16 * 1024,
            'the worker\'s memory comes back');
