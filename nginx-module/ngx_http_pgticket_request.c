@@ -676,7 +676,9 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
 
     rc = NGX_DECLINED;
 
-    if (obj != NULL && err == json_tokener_success) {
+    /* JSON's null parses as a NULL object */
+
+    if (err == json_tokener_success) {
         rc = NGX_OK;
 
         for ( /* void */ ; end < len; end++) {

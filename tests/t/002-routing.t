@@ -140,6 +140,12 @@ $r = http(POST => '/api/echo',
 is_deeply(doc($r)->{body}, [1, 2], '+json is JSON');
 
 $r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
+          ' null ');
+$d = doc($r);
+is_deeply([ $d->{body_type}, $d->{body}, exists $d->{body_error} ],
+          [ 'json', undef, '' ], 'a JSON null body is JSON, not malformed');
+
+$r = http(POST => '/api/echo', { 'Content-Type' => 'application/json' },
           '{"a": ');
 $d = doc($r);
 is($r->{status}, 200, 'malformed JSON reaches the function');
