@@ -836,15 +836,15 @@ ngx_http_pgticket_read_body(ngx_http_request_t *r, ngx_str_t *body)
  * here, such a body reaches the facade flagged as malformed and is
  * answered in the API's shape, instead of failing the query.  A value is
  * nested in at most NGX_HTTP_PGTICKET_JSON_DEPTH - 1 arrays and objects,
- * and a body that is only null is malformed, as they were for json-c's
- * parser, which did this before (its result for null is no object).
+ * as json-c's parser, which did this before, had it.  A body that is
+ * only null is valid JSON that is not an object: the facades say so.
  */
 
 static ngx_int_t
 ngx_http_pgticket_json_valid(u_char *p, size_t len)
 {
     u_char      *last, closing[NGX_HTTP_PGTICKET_JSON_DEPTH];
-    ngx_uint_t   depth, null;
+    ngx_uint_t   depth;
     enum {
         sw_value = 0,
         sw_name,
@@ -853,7 +853,6 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
 
     last = p + len;
     depth = 0;              /* arrays and objects open */
-    null = 0;               /* the body is only null */
     state = sw_value;
 
     for ( ;; ) {
@@ -864,10 +863,6 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
         case sw_value:
             if (p == last || depth == NGX_HTTP_PGTICKET_JSON_DEPTH) {
                 return NGX_DECLINED;
-            }
-
-            if (depth == 0) {
-                null = (*p == 'n');
             }
 
             if (*p != '{' && *p != '[') {
@@ -910,7 +905,7 @@ ngx_http_pgticket_json_valid(u_char *p, size_t len)
 
         case sw_after:
             if (depth == 0) {
-                return (p == last && !null) ? NGX_OK : NGX_DECLINED;
+                return (p == last) ? NGX_OK : NGX_DECLINED;
             }
 
             if (p == last) {

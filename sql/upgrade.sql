@@ -117,6 +117,33 @@ DROP EXTENSION pgticket CASCADE;
 CREATE EXTENSION pgticket VERSION '1.0';
 -- a DBA's edit of a shipped row, made under 1.0 (checked at the end)
 UPDATE pgticket.sla_policy SET resolve_within = '5 hours' WHERE priority = 'urgent';
+-- queue tickets moved under 1.0, which kept no called_at or finished_at
+-- (checked at the end): one waiting, one called, one finished
+INSERT INTO pgticket.branch (code) VALUES ('UB');
+INSERT INTO pgticket.sector (branch, code) VALUES ('UB', 'US');
+INSERT INTO pgticket.service (branch, sector, code, prefix)
+VALUES ('UB', 'US', 'UV', 'U');
+INSERT INTO pgticket.customer (name) VALUES ('queue customer under 1.0');
+DO $$
+DECLARE
+	t	pgticket.ticket;
+BEGIN
+	FOR n IN 1..3 LOOP
+		t := pgticket.create_ticket('queue', (SELECT id FROM pgticket.customer
+			WHERE name = 'queue customer under 1.0'), 'under 1.0');
+		INSERT INTO pgticket.ticket_queue
+			(ticket_id, branch, sector, service, day, queue_number)
+		VALUES (t.id, 'UB', 'US', 'UV', current_date, n);
+		IF n >= 2 THEN
+			PERFORM pgticket.transition(t.id, 'called');
+		END IF;
+		IF n = 3 THEN
+			PERFORM pgticket.transition(t.id, 'attending');
+			PERFORM pgticket.transition(t.id, 'finished');
+		END IF;
+	END LOOP;
+END
+$$;
 ALTER EXTENSION pgticket UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
 
@@ -142,6 +169,20 @@ ORDER BY 2, 3, 1;
 -- The shipped rows are marked as such after the update, and pg_dump keeps
 -- the one the DBA edited under 1.0, as it would have been kept under 1.1.
 SELECT priority, resolve_within, shipped FROM pgticket.sla_policy ORDER BY 1;
+-- The queue tickets moved under 1.0 show when they were called and
+-- finished (the history's times), and which one waits.
+SELECT q.queue_number, t.state, q.waiting,
+	q.called_at IS NOT DISTINCT FROM (SELECT max(h.at)
+		FROM pgticket.ticket_history h
+		WHERE h.ticket_id = t.id AND h.to_state = 'called') AS called_at_kept,
+	q.called_at IS NOT NULL AS called,
+	q.finished_at IS NOT DISTINCT FROM (SELECT max(h.at)
+		FROM pgticket.ticket_history h
+		WHERE h.ticket_id = t.id AND h.to_state = 'finished') AS finished_at_kept,
+	q.finished_at IS NOT NULL AS finished
+FROM pgticket.ticket_queue q JOIN pgticket.ticket t ON t.id = q.ticket_id
+WHERE q.branch = 'UB'
+ORDER BY q.queue_number;
 SELECT (xpath('/row/n/text()', query_to_xml(format(
 		'SELECT string_agg(priority::text, '','') AS n FROM %s %s', u.cfg::regclass, u.cond),
 		false, true, '')))[1]::text AS dumped

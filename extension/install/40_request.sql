@@ -94,7 +94,7 @@ AS $$
 	SELECT CASE
 		WHEN request ? 'body_error' THEN 'malformed'
 		WHEN request ->> 'body_type' = 'json'
-			AND jsonb_typeof(request -> 'body') NOT IN ('object', 'null')
+			AND jsonb_typeof(request -> 'body') IS DISTINCT FROM 'object'
 			THEN 'not an object'
 	END
 $$;

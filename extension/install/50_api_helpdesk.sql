@@ -189,8 +189,9 @@ AS $$
 DECLARE
 	v_id	bigint;
 BEGIN
+	/* the shipped configuration sends "admin": "" (nobody signed in) */
 	IF NOT helpdesk_admin_door(request)
-		OR request #>> '{nginx,admin}' IS NULL THEN
+		OR nullif(request #>> '{nginx,admin}', '') IS NULL THEN
 		RETURN NULL;
 	END IF;
 	SELECT s.id INTO v_id FROM staff s

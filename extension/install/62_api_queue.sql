@@ -50,6 +50,20 @@ UPDATE pgticket.ticket_queue q SET waiting = false
   JOIN pgticket.workflow_state s ON s.workflow = t.workflow AND s.state = t.state
  WHERE t.id = q.ticket_id AND NOT s.is_initial AND q.waiting;
 
+/*
+ * ... and when they were called and finished, as the trigger below would
+ * have set it: the history's last entry into called, its entry into
+ * finished (1.0 set neither column).
+ */
+UPDATE pgticket.ticket_queue q
+   SET called_at = coalesce(q.called_at,
+		   (SELECT max(h.at) FROM pgticket.ticket_history h
+			WHERE h.ticket_id = q.ticket_id AND h.to_state = 'called')),
+	   finished_at = coalesce(q.finished_at,
+		   (SELECT max(h.at) FROM pgticket.ticket_history h
+			WHERE h.ticket_id = q.ticket_id AND h.to_state = 'finished'))
+ WHERE q.called_at IS NULL OR q.finished_at IS NULL;
+
 CREATE INDEX IF NOT EXISTS ticket_queue_waiting ON pgticket.ticket_queue
 	(branch, sector, service, day, queue_number) WHERE waiting;
 COMMENT ON INDEX pgticket.ticket_queue_waiting IS

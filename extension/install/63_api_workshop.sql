@@ -350,15 +350,11 @@ BEGIN
 		WHERE t.workflow = 'workshop' AND t.number = v_number
 			AND t.state = 'pending'
 			AND (v_vin IS NULL OR v.vin = v_vin #>> '{}');
-		v_total := coalesce(array_length(v_ids, 1), 0);
-		v_ids := v_ids[v_offset + 1 : v_offset + v_limit];
 	ELSIF v_vin IS NOT NULL THEN
 		SELECT array_agg(t.id ORDER BY t.created_at, t.id) INTO v_ids
 		FROM ticket_vehicle v JOIN ticket t ON t.id = v.ticket_id
 		WHERE v.vin = v_vin #>> '{}'
 			AND t.workflow = 'workshop' AND t.state = 'pending';
-		v_total := coalesce(array_length(v_ids, 1), 0);
-		v_ids := v_ids[v_offset + 1 : v_offset + v_limit];
 	ELSE
 		SELECT count(*) INTO v_total FROM ticket t
 		WHERE t.workflow = 'workshop' AND t.state = 'pending';
@@ -367,6 +363,18 @@ BEGIN
 			  WHERE t.workflow = 'workshop' AND t.state = 'pending'
 			  ORDER BY t.created_at, t.id
 			  OFFSET v_offset LIMIT v_limit) p;
+	END IF;
+	IF v_total IS NULL THEN
+		/*
+		 * A filter's matches, paged here.  Array subscripts are int4: an
+		 * offset past them (any bigint the API accepts) is an empty page.
+		 */
+		v_total := coalesce(array_length(v_ids, 1), 0);
+		IF v_offset >= v_total THEN
+			v_ids := '{}';
+		ELSE
+			v_ids := v_ids[v_offset + 1 : least(v_offset + v_limit, v_total)];
+		END IF;
 	END IF;
 
 	RETURN http_json(200, json_build_object(

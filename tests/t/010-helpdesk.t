@@ -713,6 +713,11 @@ my %rate = (ticketId => $t1, userId => 7, ratingValue => 4);
         is_error(post_json("/api/v1/$path", '[{"ticketId": "1"}]'),
                  400, 'The request body must be a JSON object',
                  "$path: a JSON array");
+        # JSON's null is valid JSON, but no object (json-c parses it as
+        # a NULL object: the module took it for a parse error)
+        is_error(post_json("/api/v1/$path", " null\n"),
+                 400, 'The request body must be a JSON object',
+                 "$path: a JSON null");
     }
     my $r = http(POST => '/api/v1/raise_ticket',
                  { 'Content-Type' => 'multipart/form-data; boundary=abc' },

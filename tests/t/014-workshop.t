@@ -209,6 +209,19 @@ my $seed_ticket = {
     $r = http(GET => "$P?ticket_number=1", \%K);
     is_deeply([ doc($r)->{result}, doc($r)->{total} ], [ [], 0 ],
               'no match: result [], total 0');
+    # an offset past the matches is any offset >= 0, also with a filter
+    # (the filtered page was an array slice: int4 subscripts, 400 on "body")
+    for my $f ('ticket_number=7440303', 'vin=JH4KA7630PC007649') {
+        for my $o ('2147483647', '9223372036854775807') {
+            $r = http(GET => "$P?$f&offset=$o&limit=1000", \%K);
+            my ($k, $v) = split /=/, $f;
+            is_deeply([ $r->{status}, doc($r) ],
+                      [ 200, { query => { limit => 1000, offset => $o + 0,
+                                          $k => $k eq 'vin' ? $v : $v + 0 },
+                               result => [], total => 1 } ],
+                      "$f, offset=$o: 200, result [], total 1");
+        }
+    }
     $r = http(HEAD => $P, \%K);
     is_deeply([ $r->{status}, $r->{content} // '' ], [ 200, '' ], 'HEAD');
 }
