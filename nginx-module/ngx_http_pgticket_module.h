@@ -230,6 +230,10 @@ ngx_int_t ngx_http_pgticket_parse_multipart(ngx_pool_t *pool,
     ngx_str_t *type, ngx_str_t *body, ngx_http_pgticket_field_pt field,
     void *data);
 
+/* ngx_http_pgticket_json.c */
+ngx_int_t ngx_http_pgticket_json_valid(u_char *p, size_t len);
+u_char *ngx_http_pgticket_json_space(u_char *p, u_char *last);
+
 /* ngx_http_pgticket_conninfo.c */
 char *ngx_http_pgticket_conninfo(ngx_conf_t *cf,
     ngx_http_pgticket_main_conf_t *pmcf);

@@ -41,7 +41,6 @@ static ngx_int_t ngx_http_pgticket_parse_headers(ngx_http_request_t *r,
 static ngx_int_t ngx_http_pgticket_json_string(ngx_pool_t *pool,
     u_char **pp, u_char *last, ngx_str_t *s);
 static ngx_int_t ngx_http_pgticket_json_skip(u_char **pp, u_char *last);
-static u_char *ngx_http_pgticket_json_space(u_char *p, u_char *last);
 static ngx_int_t ngx_http_pgticket_header_valid(ngx_http_request_t *r,
     ngx_http_pgticket_header_t *h);
 static ngx_int_t ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
@@ -585,19 +584,6 @@ ngx_http_pgticket_json_skip(u_char **pp, u_char *last)
     }
 
     return NGX_DECLINED;
-}
-
-
-static u_char *
-ngx_http_pgticket_json_space(u_char *p, u_char *last)
-{
-    while (p < last
-           && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    {
-        p++;
-    }
-
-    return p;
 }
 
 

@@ -15,7 +15,7 @@
 #            libpgcommon.a and libpgport.a
 #   request  tests/fuzz/request_fuzz.c: the nginx module's request parsing
 #            (nginx-module/ngx_http_pgticket_route.c, _request.c,
-#            _multipart.c) against nginx's headers, configured by
+#            _multipart.c, _json.c) against nginx's headers, configured by
 #            nginx-module/build.sh in .build/nginx, and tests/fuzz/
 #            ngx_shim.c; documents judged by PostgreSQL's JSON parser
 #            (tests/fuzz/pg_json.c)
@@ -70,7 +70,8 @@ build_request() {
                 "$here/pg_json.c" "$mod/ngx_http_pgticket_module.h"
                 "$mod/ngx_http_pgticket_route.c"
                 "$mod/ngx_http_pgticket_request.c"
-                "$mod/ngx_http_pgticket_multipart.c")
+                "$mod/ngx_http_pgticket_multipart.c"
+                "$mod/ngx_http_pgticket_json.c")
     # nginx's headers as the packaged nginx was configured
     [ -f "$ngx/objs/ngx_auto_config.h" ] || "$mod/build.sh" >/dev/null
     stale "$bin" "${srcs[@]}" "$ngx/objs/ngx_auto_config.h" || return 0
@@ -86,7 +87,7 @@ build_request() {
         -DFUZZ_CONF_DIR="\"$mod/conf\"" -c "$here/request_fuzz.c" \
         -o "$dir/request_fuzz.o"
     for m in ngx_http_pgticket_route ngx_http_pgticket_request \
-             ngx_http_pgticket_multipart; do
+             ngx_http_pgticket_multipart ngx_http_pgticket_json; do
         clang "${cflags[@]}" -fsanitize=fuzzer-no-link,address,undefined \
             "${incs[@]}" -c "$mod/$m.c" -o "$dir/$m.o"
     done
