@@ -4,9 +4,10 @@
  *
  * Reading JSON without building it: a request's JSON body checked as
  * PostgreSQL's jsonb will take it (so a body it would refuse is answered
- * as malformed, in the API's shape), and the white space both this check
- * and the reader of a function's headers (ngx_http_pgticket_output.c)
- * step over.  Neither allocates.
+ * as malformed, in the API's shape), and the steps the reader of a
+ * function's headers (ngx_http_pgticket_output.c) takes over the jsonb
+ * text PostgreSQL writes: white space, a string (decoded into the pool
+ * only when it has escapes), a value passed over.
  */
 
 
@@ -386,4 +387,205 @@ ngx_http_pgticket_json_number_valid(u_char **pp, u_char *last)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A JSON string, *pp at its opening quote, left past its closing one.
+ * Without escapes it is the bytes in place; with them, decoded (never
+ * longer than written) into the pool, or only passed over without one.
+ */
+
+ngx_int_t
+ngx_http_pgticket_json_string(ngx_pool_t *pool, u_char **pp, u_char *last,
+    ngx_str_t *s)
+{
+    u_char      *p, *start, *end, *d;
+    ngx_int_t    cp, lo;
+    ngx_uint_t   escaped;
+
+    start = *pp + 1;
+    escaped = 0;
+
+    for (p = start; /* void */ ; p++) {
+        if (p == last) {
+            return NGX_DECLINED;
+        }
+
+        if (*p == '"') {
+            break;
+        }
+
+        if (*p == '\\') {
+            if (++p == last) {
+                return NGX_DECLINED;
+            }
+
+            escaped = 1;
+        }
+    }
+
+    end = p;
+    *pp = p + 1;
+
+    if (!escaped || pool == NULL) {
+        s->data = start;
+        s->len = end - start;
+        return NGX_OK;
+    }
+
+    d = ngx_pnalloc(pool, end - start);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->data = d;
+
+    for (p = start; p < end; /* void */ ) {
+
+        if (*p != '\\') {
+            *d++ = *p++;
+            continue;
+        }
+
+        p++;
+
+        switch (*p++) {
+
+        case '"':
+        case '\\':
+        case '/':
+            *d++ = p[-1];
+            continue;
+
+        case 'b':
+            *d++ = '\b';
+            continue;
+
+        case 'f':
+            *d++ = '\f';
+            continue;
+
+        case 'n':
+            *d++ = '\n';
+            continue;
+
+        case 'r':
+            *d++ = '\r';
+            continue;
+
+        case 't':
+            *d++ = '\t';
+            continue;
+
+        case 'u':
+            break;
+
+        default:
+            return NGX_DECLINED;
+        }
+
+        if (end - p < 4 || (cp = ngx_hextoi(p, 4)) == NGX_ERROR) {
+            return NGX_DECLINED;
+        }
+
+        p += 4;
+
+        if (cp >= 0xdc00 && cp <= 0xdfff) {
+            return NGX_DECLINED;
+        }
+
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+            if (end - p < 6 || p[0] != '\\' || p[1] != 'u'
+                || (lo = ngx_hextoi(p + 2, 4)) == NGX_ERROR
+                || lo < 0xdc00 || lo > 0xdfff)
+            {
+                return NGX_DECLINED;
+            }
+
+            p += 6;
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        }
+
+        /* UTF-8 */
+
+        if (cp < 0x80) {
+            *d++ = (u_char) cp;
+
+        } else if (cp < 0x800) {
+            *d++ = (u_char) (0xc0 | (cp >> 6));
+            *d++ = (u_char) (0x80 | (cp & 0x3f));
+
+        } else if (cp < 0x10000) {
+            *d++ = (u_char) (0xe0 | (cp >> 12));
+            *d++ = (u_char) (0x80 | ((cp >> 6) & 0x3f));
+            *d++ = (u_char) (0x80 | (cp & 0x3f));
+
+        } else {
+            *d++ = (u_char) (0xf0 | (cp >> 18));
+            *d++ = (u_char) (0x80 | ((cp >> 12) & 0x3f));
+            *d++ = (u_char) (0x80 | ((cp >> 6) & 0x3f));
+            *d++ = (u_char) (0x80 | (cp & 0x3f));
+        }
+    }
+
+    s->len = d - s->data;
+
+    return NGX_OK;
+}
+
+
+/* a value that is not a string, left at the ',' or '}' after it */
+
+ngx_int_t
+ngx_http_pgticket_json_skip(u_char **pp, u_char *last)
+{
+    u_char      *p;
+    ngx_str_t    s;
+    ngx_uint_t   depth;
+
+    depth = 0;
+    p = *pp;
+
+    while (p < last) {
+
+        switch (*p) {
+
+        case '"':
+            if (ngx_http_pgticket_json_string(NULL, &p, last, &s)
+                == NGX_DECLINED)
+            {
+                return NGX_DECLINED;
+            }
+
+            continue;
+
+        case '{':
+        case '[':
+            depth++;
+            break;
+
+        case '}':
+        case ']':
+            if (depth == 0) {
+                *pp = p;
+                return (*p == '}') ? NGX_OK : NGX_DECLINED;
+            }
+
+            depth--;
+            break;
+
+        case ',':
+            if (depth == 0) {
+                *pp = p;
+                return NGX_OK;
+            }
+
+            break;
+        }
+
+        p++;
+    }
+
+    return NGX_DECLINED;
 }

@@ -233,6 +233,9 @@ ngx_int_t ngx_http_pgticket_parse_multipart(ngx_pool_t *pool,
 /* ngx_http_pgticket_json.c */
 ngx_int_t ngx_http_pgticket_json_valid(u_char *p, size_t len);
 u_char *ngx_http_pgticket_json_space(u_char *p, u_char *last);
+ngx_int_t ngx_http_pgticket_json_string(ngx_pool_t *pool, u_char **pp,
+    u_char *last, ngx_str_t *s);
+ngx_int_t ngx_http_pgticket_json_skip(u_char **pp, u_char *last);
 
 /* ngx_http_pgticket_conninfo.c */
 char *ngx_http_pgticket_conninfo(ngx_conf_t *cf,
