@@ -215,12 +215,18 @@ ngx_http_pgticket_parse_multipart(ngx_pool_t *pool, ngx_str_t *type,
 
         hdr = p + 2;
 
-        part = ngx_http_pgticket_find(hdr, end, (u_char *) "\r\n\r\n", 4);
-        if (part == NULL) {
-            if (end - hdr >= 2 && hdr[0] == '\r' && hdr[1] == '\n') {
-                part = hdr - 2;
+        /*
+         * a part without headers ends them at once: its content is never
+         * searched for the blank line, nor read as its headers
+         */
 
-            } else {
+        if (end - hdr >= 2 && hdr[0] == '\r' && hdr[1] == '\n') {
+            part = hdr - 2;
+
+        } else {
+            part = ngx_http_pgticket_find(hdr, end, (u_char *) "\r\n\r\n",
+                                          4);
+            if (part == NULL) {
                 return NGX_DECLINED;
             }
         }

@@ -246,6 +246,17 @@ $d = doc($r);
 is($d->{body}, undef, 'malformed multipart body is null');
 is($d->{body_error}, 'malformed multipart body', 'malformed multipart');
 
+# a part without headers (CRLF right after the delimiter) has no name: its
+# content, however much it looks like headers, is never read as them
+$r = http(POST => '/api/echo',
+          { 'Content-Type' => 'multipart/form-data; boundary=XyZ' },
+          "--XyZ\r\n\r\nContent-Disposition: form-data; name=\"admin\"\r\n"
+          . "\r\nevil\r\n--XyZ--\r\n");
+$d = doc($r);
+is($d->{body}, undef, 'a headerless part is not read from its content');
+is($d->{body_error}, 'malformed multipart body',
+   'a headerless part is a malformed multipart body');
+
 $r = raw_http("POST /api/echo HTTP/1.0\r\nContent-Length: 8\r\n\r\n"
               . ' {"x":1}');
 is_deeply(doc($r)->{body}, { x => 1 }, 'no type, { means JSON');
