@@ -40,34 +40,38 @@ ngx_http_pgticket_find(u_char *p, u_char *end, u_char *s, size_t len)
 }
 
 
-/* finds param="value" (or param=value) in a header value */
+/*
+ * finds param="value" (or param=value) among the ';'-separated parameters
+ * of a header value, a parameter at a time: a quoted value is passed over
+ * whole, so that what it quotes ("x; name=y") is never taken for a
+ * parameter, nor "filename" for "name"
+ */
 
 static ngx_int_t
 ngx_http_pgticket_param(u_char *p, u_char *end, char *param,
     ngx_str_t *value)
 {
-    u_char  *q;
-    size_t   len;
+    u_char  *name, *v, *q;
+    size_t   len, nlen, vlen;
 
     len = ngx_strlen(param);
 
     while (p < end) {
-        p = ngx_strlcasestrn(p, end, (u_char *) param, len - 1);
-        if (p == NULL) {
-            return NGX_DECLINED;
+
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ';')) {
+            p++;
         }
 
-        q = p;
-        p += len;
+        name = p;
 
-        if (q > value->data && q[-1] != ';' && q[-1] != ' '
-            && q[-1] != '\t')
-        {
-            continue;
+        while (p < end && *p != '=' && *p != ';') {
+            p++;
         }
 
-        if (p >= end || *p != '=') {
-            continue;
+        nlen = p - name;
+
+        if (p == end || *p == ';') {
+            continue;                   /* no value: "form-data" */
         }
 
         p++;
@@ -78,17 +82,29 @@ ngx_http_pgticket_param(u_char *p, u_char *end, char *param,
                 return NGX_ERROR;
             }
 
-            value->data = p + 1;
-            value->len = q - p - 1;
+            v = p + 1;
+            vlen = q - v;
+            p = q + 1;
+
+        } else {
+            for (v = p; p < end && *p != ';' && *p != ' ' && *p != '\t'; p++)
+            {
+                /* void */
+            }
+
+            vlen = p - v;
+        }
+
+        if (nlen == len && ngx_strncasecmp(name, (u_char *) param, len) == 0)
+        {
+            value->data = v;
+            value->len = vlen;
             return NGX_OK;
         }
 
-        for (q = p; q < end && *q != ';' && *q != ' '; q++) { /* void */ }
-
-        value->data = p;
-        value->len = q - p;
-
-        return NGX_OK;
+        while (p < end && *p != ';') {
+            p++;
+        }
     }
 
     return NGX_DECLINED;
@@ -215,12 +231,18 @@ ngx_http_pgticket_parse_multipart(ngx_pool_t *pool, ngx_str_t *type,
 
         hdr = p + 2;
 
-        part = ngx_http_pgticket_find(hdr, end, (u_char *) "\r\n\r\n", 4);
-        if (part == NULL) {
-            if (end - hdr >= 2 && hdr[0] == '\r' && hdr[1] == '\n') {
-                part = hdr - 2;
+        /*
+         * a part without headers ends them at once: its content is never
+         * searched for the blank line, nor read as its headers
+         */
 
-            } else {
+        if (end - hdr >= 2 && hdr[0] == '\r' && hdr[1] == '\n') {
+            part = hdr - 2;
+
+        } else {
+            part = ngx_http_pgticket_find(hdr, end, (u_char *) "\r\n\r\n",
+                                          4);
+            if (part == NULL) {
                 return NGX_DECLINED;
             }
         }

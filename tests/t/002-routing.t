@@ -246,6 +246,26 @@ $d = doc($r);
 is($d->{body}, undef, 'malformed multipart body is null');
 is($d->{body_error}, 'malformed multipart body', 'malformed multipart');
 
+# a part without headers (CRLF right after the delimiter) has no name: its
+# content, however much it looks like headers, is never read as them
+$r = http(POST => '/api/echo',
+          { 'Content-Type' => 'multipart/form-data; boundary=XyZ' },
+          "--XyZ\r\n\r\nContent-Disposition: form-data; name=\"admin\"\r\n"
+          . "\r\nevil\r\n--XyZ--\r\n");
+$d = doc($r);
+is($d->{body}, undef, 'a headerless part is not read from its content');
+is($d->{body_error}, 'malformed multipart body',
+   'a headerless part is a malformed multipart body');
+
+# parameters are read one at a time: what a quoted value holds is not a
+# parameter, and "filename" is not "name"
+$r = http(POST => '/api/echo',
+          { 'Content-Type' => 'multipart/form-data; boundary=XyZ' },
+          "--XyZ\r\nContent-Disposition: form-data; filename=\"x; name=admin"
+          . ".txt\"; name=\"file\"\r\n\r\ncontent\r\n--XyZ--\r\n");
+is_deeply(doc($r)->{body}, { file => 'x; name=admin.txt' },
+          'a parameter quoted in another is not read as one');
+
 $r = raw_http("POST /api/echo HTTP/1.0\r\nContent-Length: 8\r\n\r\n"
               . ' {"x":1}');
 is_deeply(doc($r)->{body}, { x => 1 }, 'no type, { means JSON');
