@@ -17,6 +17,7 @@
 #   FRESH=1           regenerate the data even if the cluster has it
 #   BENCH_ACCESS_LOG=1  keep the shipped access_log (off by default)
 #   BENCH_REUSEPORT=1 listen with reuseport (the shipped conf does not)
+#   BENCH_POOL=N      connections per worker (the shipped conf: max=4)
 #   BENCH_PGPORT, BENCH_PORT   ports (default: from TEST_PGPORT and
 #                     PGTICKET_HTTP_PORT_BASE when set, so checkouts differ)
 #
@@ -179,6 +180,8 @@ grep -q 'limit_req_zone "" ' "$conf" || die "could not lift the credential rate 
 # the clients (otherwise the first worker to wake up takes most of them)
 [ "${BENCH_REUSEPORT:-0}" = 1 ] && sed -i "s|^\( *listen 127.0.0.1:$port\);|\1 reuseport;|" "$conf"
 grep -q 'include pgticket/bench.conf' "$conf" || die "could not add bench.conf"
+# BENCH_POOL=N: N connections per worker instead of the shipped max=4
+[ -n "${BENCH_POOL:-}" ] && sed -i "s|\(pgticket_pool .*max=\)[0-9]*|\1$BENCH_POOL|" "$conf"
 workers=$(sed -n 's/^worker_processes \([0-9]*\);/\1/p' "$conf")
 pool_max=$(sed -n 's/.*pgticket_pool.*max=\([0-9]*\).*/\1/p' "$conf")
 pool_max=${pool_max:-4}
