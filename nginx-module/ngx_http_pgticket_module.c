@@ -160,6 +160,9 @@ static ngx_http_variable_t  ngx_http_pgticket_vars[] = {
     { ngx_string("pgticket_message"), NULL, ngx_http_pgticket_variable,
       1, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("pgticket_reason"), NULL, ngx_http_pgticket_variable,
+      2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -400,9 +403,13 @@ ngx_http_pgticket_variable(ngx_http_request_t *r,
         v->len = ngx_sprintf(p, "%ui", ctx->status) - p;
         v->data = p;
 
-    } else {
+    } else if (data == 1) {
         v->len = ctx->message.len;
         v->data = ctx->message.data;
+
+    } else {
+        v->data = (u_char *) ngx_http_pgticket_status_reason(ctx->status);
+        v->len = ngx_strlen(v->data);
     }
 
     v->valid = 1;

@@ -270,6 +270,7 @@ ngx_int_t ngx_http_pgticket_send_error(ngx_http_request_t *r,
 ngx_int_t ngx_http_pgticket_send_unavailable(ngx_http_request_t *r,
     ngx_uint_t kind);
 char *ngx_http_pgticket_status_message(ngx_uint_t status);
+char *ngx_http_pgticket_status_reason(ngx_uint_t status);
 u_char *ngx_http_pgticket_log_escape(ngx_pool_t *pool, u_char *text,
     size_t len);
 

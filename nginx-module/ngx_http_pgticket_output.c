@@ -22,6 +22,7 @@ typedef struct {
 typedef struct {
     ngx_uint_t   status;
     char        *message;
+    char        *reason;     /* RFC 9110's reason phrase, as a constant */
 } ngx_http_pgticket_message_t;
 
 
@@ -77,30 +78,33 @@ static ngx_http_pgticket_sqlstate_t  ngx_http_pgticket_sqlstates[] = {
 
 
 /*
- * $pgticket_message of a status: of a PT4nn error, and of an error nginx
- * itself raises in an API's location (ngx_http_pgticket_error_filter.c)
+ * $pgticket_message and $pgticket_reason of a status: of a PT4nn error, and
+ * of an error nginx itself raises in an API's location
+ * (ngx_http_pgticket_error_filter.c).  The reason is what 001's errorCode
+ * carries after the status ("404 NOT_FOUND"), as Spring's HttpStatus names
+ * RFC 9110's reason phrases.
  */
 
 static ngx_http_pgticket_message_t  ngx_http_pgticket_messages[] = {
-    { 400, "Bad request" },
-    { 401, "Unauthorized" },
-    { 403, "Forbidden" },
-    { 404, "Not found" },
-    { 405, "Method not allowed" },
-    { 408, "Request timeout" },
-    { 409, "Conflict" },
-    { 410, "Gone" },
-    { 413, "Request body too large" },
-    { 414, "Request URI too long" },
-    { 415, "Unsupported media type" },
-    { 422, "Unprocessable content" },
-    { 429, "Too many requests" },
-    { 500, "Internal error" },
-    { 501, "Not implemented" },
-    { 502, "Bad gateway" },
-    { 503, "Service unavailable" },
-    { 504, "Gateway timeout" },
-    { 0, NULL }
+    { 400, "Bad request", "BAD_REQUEST" },
+    { 401, "Unauthorized", "UNAUTHORIZED" },
+    { 403, "Forbidden", "FORBIDDEN" },
+    { 404, "Not found", "NOT_FOUND" },
+    { 405, "Method not allowed", "METHOD_NOT_ALLOWED" },
+    { 408, "Request timeout", "REQUEST_TIMEOUT" },
+    { 409, "Conflict", "CONFLICT" },
+    { 410, "Gone", "GONE" },
+    { 413, "Request body too large", "CONTENT_TOO_LARGE" },
+    { 414, "Request URI too long", "URI_TOO_LONG" },
+    { 415, "Unsupported media type", "UNSUPPORTED_MEDIA_TYPE" },
+    { 422, "Unprocessable content", "UNPROCESSABLE_CONTENT" },
+    { 429, "Too many requests", "TOO_MANY_REQUESTS" },
+    { 500, "Internal error", "INTERNAL_SERVER_ERROR" },
+    { 501, "Not implemented", "NOT_IMPLEMENTED" },
+    { 502, "Bad gateway", "BAD_GATEWAY" },
+    { 503, "Service unavailable", "SERVICE_UNAVAILABLE" },
+    { 504, "Gateway timeout", "GATEWAY_TIMEOUT" },
+    { 0, NULL, NULL }
 };
 
 
@@ -665,6 +669,22 @@ ngx_http_pgticket_status_message(ngx_uint_t status)
 
     return status < NGX_HTTP_INTERNAL_SERVER_ERROR ? "Client error"
                                                    : "Server error";
+}
+
+
+char *
+ngx_http_pgticket_status_reason(ngx_uint_t status)
+{
+    ngx_http_pgticket_message_t  *pm;
+
+    for (pm = ngx_http_pgticket_messages; pm->status; pm++) {
+        if (pm->status == status) {
+            return pm->reason;
+        }
+    }
+
+    return status < NGX_HTTP_INTERNAL_SERVER_ERROR ? "CLIENT_ERROR"
+                                                   : "SERVER_ERROR";
 }
 
 

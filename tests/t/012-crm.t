@@ -470,16 +470,20 @@ my $new_no;
 {
     my $r = http(GET => '/crm/v1/nothing');
     is($r->{status}, 404, 'unknown path: 404');
-    is($r->{content}, error_body(404, '404 Not found', 'Not found.'),
+    is($r->{content}, error_body(404, '404 NOT_FOUND', 'Not found.'),
        'unknown path: the envelope');
     $r = crm(DELETE => '/crm/v1/ticket', token => $tok, operation => 'create');
     is($r->{status}, 405, 'DELETE: 405');
-    is(doc($r)->{response}{success}, 'false', 'DELETE: the envelope');
+    is($r->{content}, error_body(405, '405 METHOD_NOT_ALLOWED',
+                                 'Method not allowed.'),
+       'DELETE: the envelope, errorCode as the seed spells it');
     $r = crm(POST => '/crm/v1/ticket', token => $tok, operation => 'create',
              body => 'x' x (1024 * 1024 + 1));
     is($r->{status}, 413, 'body over 1 MiB: 413');
     is(doc($r)->{response}{result}{arguments}{statusCode}, '413',
        'body over 1 MiB: the envelope');
+    is(doc($r)->{response}{result}{arguments}{errorCode},
+       '413 CONTENT_TOO_LARGE', 'body over 1 MiB: errorCode');
 }
 
 # -------------------------------------- one store: 004 and the reports
