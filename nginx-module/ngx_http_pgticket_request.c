@@ -629,60 +629,86 @@ ngx_http_pgticket_parse_form(ngx_http_request_t *r, ngx_array_t *a,
 }
 
 
+/*
+ * The route's headers, each at most once: a singleton field sent twice has
+ * no one value (RFC 9110, 5.3), and a check in front of nginx may have
+ * read the other one, so it is refused with 400 naming the header.
+ */
+
 static ngx_int_t
 ngx_http_pgticket_find_headers(ngx_http_request_t *r,
     ngx_http_pgticket_doc_t *doc)
 {
+    u_char           *p;
     ngx_str_t        *name;
-    ngx_uint_t        i, k;
+    ngx_uint_t        i, k, n;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    if (doc->ctx->route->nheaders == 0) {
+    n = doc->ctx->route->nheaders;
+
+    if (n == 0) {
         return NGX_OK;
     }
 
-    doc->headers = ngx_pcalloc(r->pool, doc->ctx->route->nheaders
-                                        * sizeof(ngx_table_elt_t *));
+    doc->headers = ngx_pcalloc(r->pool, n * sizeof(ngx_table_elt_t *));
     if (doc->headers == NULL) {
         return NGX_ERROR;
     }
 
     name = doc->ctx->route->headers;
 
-    for (k = 0; k < doc->ctx->route->nheaders; k++) {
+    part = &r->headers_in.headers.part;
+    h = part->elts;
 
-        part = &r->headers_in.headers.part;
-        h = part->elts;
+    for (i = 0; /* void */ ; i++) {
 
-        for (i = 0; /* void */ ; i++) {
-
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                h = part->elts;
-                i = 0;
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
             }
 
-            if (h[i].key.len != name[k].len
-                || ngx_strncmp(h[i].lowcase_key, name[k].data, name[k].len)
-                   != 0)
-            {
-                continue;
-            }
-
-            if (ngx_http_pgticket_utf8_valid(h[i].value.data, h[i].value.len)
-                != NGX_OK)
-            {
-                return NGX_HTTP_BAD_REQUEST;
-            }
-
-            doc->headers[k] = &h[i];
-            break;
+            part = part->next;
+            h = part->elts;
+            i = 0;
         }
+
+        for (k = 0; k < n; k++) {
+            if (h[i].key.len == name[k].len
+                && ngx_strncmp(h[i].lowcase_key, name[k].data, name[k].len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (k == n) {
+            continue;
+        }
+
+        if (doc->headers[k] != NULL) {
+            /* NUL-terminated: ngx_http_pgticket_send_error() takes it */
+
+            p = ngx_pnalloc(r->pool, sizeof("The  header was sent twice")
+                                     + name[k].len);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            doc->ctx->message.data = p;
+            p = ngx_sprintf(p, "The %V header was sent twice%Z", &name[k]);
+            doc->ctx->message.len = p - 1 - doc->ctx->message.data;
+
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        if (ngx_http_pgticket_utf8_valid(h[i].value.data, h[i].value.len)
+            != NGX_OK)
+        {
+            return NGX_HTTP_BAD_REQUEST;
+        }
+
+        doc->headers[k] = &h[i];
     }
 
     return NGX_OK;

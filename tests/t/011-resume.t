@@ -345,6 +345,20 @@ sub concurrent_posts {
              'over-long Request-Tracking-Id');
     is_error(post(key => $key, headers => { ProfileId => undef }), 400,
              'The ProfileId header is required', 'no ProfileId');
+    # a header of the route sent twice has no one value (RFC 9110, 5.3):
+    # refused, whichever copy a proxy in front may have read
+    is_error(post(headers => { 'Request-Tracking-Id' => [ "a-$run", "b-$run" ] }),
+             400, 'The request-tracking-id header was sent twice',
+             'Request-Tracking-Id sent twice');
+    # nginx itself refuses a second Authorization while it reads the
+    # headers, before any location (its own page: no API's shape applies)
+    is(post(key => $key, headers => { Authorization => [ $seed_auth,
+                                                         $seed_auth ] })
+           ->{status}, 400, 'Authorization sent twice: 400');
+    is_error(post(key => $key, headers => { ProfileId => [ 'Siebel_201',
+                                                           'Siebel_202' ] }),
+             400, 'The profileid header was sent twice',
+             'ProfileId sent twice');
     is_error(post(key => $key, body => '{"customer_id": 104127993008,'), 400,
              'Malformed request body: it must be JSON', 'malformed JSON');
     is_error(post(key => $key, body => '[]'), 400,

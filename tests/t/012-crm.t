@@ -486,6 +486,24 @@ my $new_no;
        '413 CONTENT_TOO_LARGE', 'body over 1 MiB: errorCode');
 }
 
+# ------------------------------- a header sent twice has no one value
+
+{
+    my $c = counts();
+    my $r = crm(POST => '/crm/v1/ticket', token => [ 'bad', $tok ],
+                operation => 'create', body => { %seed_body });
+    is($r->{status}, 400, 'token sent twice: 400');
+    is($r->{content}, error_body(400, '400 BAD_REQUEST',
+                                 'The token header was sent twice.'),
+       'token sent twice: the envelope names the header');
+    $r = crm(POST => '/crm/v1/ticket', token => $tok,
+             operation => [ 'create', 'ticketDetail' ], body => { %seed_body });
+    is($r->{status}, 400, 'operation sent twice: 400');
+    like(doc($r)->{response}{result}{arguments}{errorMessage} // '',
+         qr/^The operation header was sent twice/, '... naming operation');
+    is(counts(), $c, 'headers sent twice wrote nothing');
+}
+
 # -------------------------------------- one store: 004 and the reports
 
 {

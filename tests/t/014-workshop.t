@@ -356,6 +356,16 @@ my $t1 = new_pending();
     is_problem(patch($t1, start_body(),
                      'Content-Type' => 'application/x-www-form-urlencoded'),
                415, 'PATCH as a form');
+    # a header of the route sent twice has no one value (RFC 9110, 5.3)
+    $r = patch($t1, start_body(), 'X-Api-Key' => [ $key, $key ]);
+    is_problem($r, 400, 'X-Api-Key sent twice');
+    is(doc($r)->{detail}, 'The x-api-key header was sent twice',
+       'X-Api-Key sent twice: the detail names it');
+    $r = patch($t1, start_body(),
+               'Content-Type' => [ 'application/json', 'text/plain' ]);
+    is_problem($r, 400, 'Content-Type sent twice');
+    is(doc($r)->{detail}, 'The content-type header was sent twice',
+       'Content-Type sent twice: the detail names it');
     for my $case (
         [ '{}', transition => qr/required/ ],
         [ '[]', body => qr/object/ ],
