@@ -696,7 +696,10 @@ ngx_http_pgticket_find_headers(ngx_http_request_t *r,
             }
 
             doc->ctx->message.data = p;
-            p = ngx_sprintf(p, "The %V header was sent twice%Z", &name[k]);
+            p = ngx_cpymem(p, "The ", sizeof("The ") - 1);
+            p = ngx_cpymem(p, name[k].data, name[k].len);
+            p = ngx_cpymem(p, " header was sent twice",
+                           sizeof(" header was sent twice"));
             doc->ctx->message.len = p - 1 - doc->ctx->message.data;
 
             return NGX_HTTP_BAD_REQUEST;

@@ -20,6 +20,14 @@ use PgTicketTest;
 my $denied = '127.0.0.5';
 my $conf_dir = "$FindBin::Bin/../../nginx-module/conf";
 
+my %message = (401 => 'Unauthorized', 403 => 'Forbidden',
+               404 => 'Not found', 500 => 'Internal error',
+               503 => 'Service unavailable');
+
+# what 001's errorCode carries after the status ($pgticket_reason)
+my %reason = (401 => 'UNAUTHORIZED', 403 => 'FORBIDDEN', 404 => 'NOT_FOUND',
+              500 => 'INTERNAL_SERVER_ERROR', 503 => 'SERVICE_UNAVAILABLE');
+
 # each API: a path of its location, and the body it answers with for a
 # status and nginx's message for it (undef: no body at all, 002)
 my %api = (
@@ -29,17 +37,13 @@ my %api = (
         sub { qq({"status":"error","transaction_id":null,"message":"$_[1]"}) } ],
     crm => [ '/crm/v1/ticket/issues', 'application/json', sub {
         qq({"response":{"success":"false","result":{"arguments":)
-        . qq({"statusCode":"$_[0]","errorCode":"$_[0] $_[1]",)
+        . qq({"statusCode":"$_[0]","errorCode":"$_[0] $reason{$_[0]}",)
         . qq("errorMessage":"$_[1]."}}}}) } ],
     queue => [ '/v1/tickets', undef, undef ],
     workshop => [ '/v2/tickets/pending-tickets', 'application/problem+json',
         sub { qq({"type":"about:blank","title":"$_[1]","status":$_[0],)
               . qq("detail":"$_[1]","violations":[]}) } ],
 );
-
-my %message = (401 => 'Unauthorized', 403 => 'Forbidden',
-               404 => 'Not found', 500 => 'Internal error',
-               503 => 'Service unavailable');
 
 # the shipped locations, each with nginx-made errors at its start
 my $htpasswd = test_dir() . '/nobody.htpasswd';
