@@ -38,6 +38,11 @@ SELECT pgticket.create_ticket('helpdesk', 11001, 'x', number => 0);
 :e
 SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => 'yesterday-ish');
 :e
+-- an infinite time would break every interval a report takes from it
+SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => 'infinity');
+:e
+SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => '-infinity');
+:e
 -- description NULL is taken as empty
 SELECT description = '' AS empty FROM pgticket.create_ticket('helpdesk', 11001, 'x', description => NULL);
 -- a staff member opening a ticket is the actor of its creation
@@ -90,6 +95,8 @@ SELECT pgticket.add_message(11001, 'x', 'system', visibility => NULL);
 :e
 SELECT pgticket.add_message(11001, 'x', 'system', created_at => NULL);
 :e
+SELECT pgticket.add_message(11001, 'x', 'system', created_at => 'infinity');
+:e
 SELECT pgticket.add_message(11001, 'x', 'system', visibility => 'secret');
 :e
 SELECT pgticket.add_message(999999, 'x', 'system');
@@ -129,6 +136,10 @@ SELECT pgticket.next_queue_number('B', 'S', 'X', NULL);
 SELECT pgticket.next_queue_number('B', 'S', 'X');
 :e
 SELECT pgticket.next_queue_number('B', 'S', 'X', 'not a date');
+:e
+SELECT pgticket.next_queue_number('B', 'S', 'X', 'infinity');
+:e
+SELECT pgticket.next_queue_number('B', 'S', 'X', '-infinity');
 :e
 
 -- none of that changed the ticket
