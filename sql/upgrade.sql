@@ -152,6 +152,13 @@ SELECT (pgticket.create_ticket('helpdesk', c.id, 'crm under 1.0 ' || n)).id,
 	   CASE n WHEN 1 THEN '{"crm_id": 100000}' ELSE '{}' END::jsonb
   FROM pgticket.customer c, generate_series(1, 2) n
  WHERE c.name = 'queue customer under 1.0';
+-- an idempotency key put there by hand under 1.0 (which never wrote the
+-- table) names no API client: the update says so and changes nothing
+INSERT INTO pgticket.idempotency_key (api, key, request_hash, status)
+VALUES ('resume', 'kept under 1.0', '\x00', 201);
+ALTER EXTENSION pgticket UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
+DELETE FROM pgticket.idempotency_key;
 ALTER EXTENSION pgticket UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
 
