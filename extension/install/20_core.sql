@@ -153,8 +153,13 @@ BEGIN
 	SELECT s.state INTO initial FROM pgticket.workflow_state s
 	 WHERE s.workflow = wf.name AND s.is_initial;
 	IF NOT FOUND THEN
+		/*
+		 * The configuration's fault, not the caller's: not PT409, which
+		 * every facade answers as the client's 409.
+		 */
 		RAISE EXCEPTION 'workflow "%" has no initial state', wf.name
-			USING ERRCODE = 'PT409',
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'A new ticket starts in the workflow''s initial state.',
 				  HINT = 'Mark one of its states is_initial in pgticket.workflow_state.';
 	END IF;
 	PERFORM FROM pgticket.customer c WHERE c.id = create_ticket.customer_id;
@@ -189,7 +194,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint) IS
-	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy, history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, PT409 no initial state, 23505 number taken';
+	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy, history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
 
 CREATE OR REPLACE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
 								actor_staff_id bigint DEFAULT NULL,
