@@ -271,6 +271,15 @@ SELECT pgticket.add_api_client('resume', 'regress-client', 'x');
 SELECT pgticket.add_api_client('resume', 'bad:name', 'x');
 SELECT pgticket.add_api_client('resume', 'regress-empty', '');
 SELECT pgticket.add_api_client('resume', 'regress-long', repeat('x', 513));
+-- a name is a Basic user-id too: at most 512 bytes (a longer one could never
+-- sign in, and a still longer one broke the (api, name) index)
+SELECT pgticket.add_api_client('resume', repeat('n', 513), 'x');
+SELECT pgticket.add_api_client('resume', repeat('é', 257), 'x');
+SELECT pgticket.add_api_client('resume', (SELECT string_agg(md5(i::text), '')
+										  FROM generate_series(1, 100) i), 'x');
+BEGIN;
+SELECT length(pgticket.add_api_client('resume', repeat('n', 512), 'x')) AS longest_name;
+ROLLBACK;
 SELECT pgticket.add_api_client('nowhere', 'regress-api', 'x');
 SELECT pgticket.add_api_client(NULL, 'regress-api', 'x');
 -- a random secret: 43 base64url characters, salted, never stored

@@ -56,15 +56,17 @@ COMMENT ON FUNCTION pgticket.api_client_secret() IS
 /*
  * api_client_check: the rules a client's name and secret follow.  A Basic
  * user-id cannot hold ":" (RFC 7617), and the resume API refuses longer
- * credentials before hashing them.
+ * credentials before hashing them: user-id and password 1 to 512 bytes
+ * each.  A longer name could never sign in, and past some 2700 bytes the
+ * (api, name) index refused it with an internal "index row size" error.
  */
 CREATE FUNCTION pgticket.api_client_check(name text, secret text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-	IF name !~ '^[^:[:cntrl:]]+$' THEN
-		RAISE EXCEPTION 'API client name must be non-empty, without ":" or control characters'
+	IF name !~ '^[^:[:cntrl:]]+$' OR octet_length(name) > 512 THEN
+		RAISE EXCEPTION 'API client name must be 1 to 512 bytes, without ":" or control characters'
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'The name is the user-id of HTTP Basic (RFC 7617).';
 	END IF;
@@ -75,7 +77,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.api_client_check(text, text) IS
-	'Raise 22023 when an API client name is empty or holds ":" or control characters, or a secret is empty or over 512 bytes (helper of add_api_client)';
+	'Raise 22023 when an API client name is empty, over 512 bytes or holds ":" or control characters, or a secret is empty or over 512 bytes (helper of add_api_client; the resume API''s Basic credentials, RFC 7617)';
 
 CREATE FUNCTION pgticket.add_api_client(api text, name text,
 										secret text DEFAULT NULL,
@@ -110,7 +112,7 @@ EXCEPTION
 END
 $$;
 COMMENT ON FUNCTION pgticket.add_api_client(text, text, text, text[]) IS
-	'Add an API client (api: resume, crm, queue, workshop, helpdesk; name: the HTTP Basic user-id) whose secret (a random one when NULL) is stored only as sha256(salt || secret) with a random 16-byte salt; returns the secret, which cannot be read back. 22023 unknown api, bad name or secret (1-512 bytes), PT409 already exists, 22004 NULL argument';
+	'Add an API client (api: resume, crm, queue, workshop, helpdesk; name: the HTTP Basic user-id) whose secret (a random one when NULL) is stored only as sha256(salt || secret) with a random 16-byte salt; returns the secret, which cannot be read back. 22023 unknown api, bad name or secret (1-512 bytes each), PT409 already exists, 22004 NULL argument';
 
 CREATE FUNCTION pgticket.set_api_client_secret(api text, name text,
 											   secret text DEFAULT NULL)
