@@ -36,6 +36,7 @@ UPDATE_1_1 = \
 	extension/install/15_shipped_config.sql \
 	extension/install/16_sla_policy_bound.sql \
 	extension/install/20_core.sql \
+	extension/install/31_report_comments.sql \
 	extension/install/40_request.sql \
 	extension/install/45_token.sql \
 	extension/install/50_api_helpdesk.sql \
