@@ -11,7 +11,7 @@ COMMENT ON COLUMN pgticket_report.tickets.customer IS
 COMMENT ON COLUMN pgticket_report.tickets.assignee IS
 	'Username of the staff member the ticket is assigned to; NULL when unassigned';
 COMMENT ON COLUMN pgticket_report.tickets.overdue IS
-	'Unresolved (new, open or pending) and past due_at; NULL when the ticket has no due date';
+	'Unresolved (new, open or pending) and past due_at; NULL for an unresolved ticket without a due date';
 
 COMMENT ON COLUMN pgticket_report.tickets_by_state.count IS
 	'Tickets now in the state (0 for a state without tickets)';
