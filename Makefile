@@ -34,7 +34,9 @@ INSTALL_PARTS = $(sort $(wildcard extension/install/*.sql))
 UPDATE_1_1 = \
 	extension/update/1.0--1.1.sql \
 	extension/install/15_shipped_config.sql \
+	extension/install/16_sla_policy_bound.sql \
 	extension/install/20_core.sql \
+	extension/install/31_report_comments.sql \
 	extension/install/40_request.sql \
 	extension/install/45_token.sql \
 	extension/install/50_api_helpdesk.sql \

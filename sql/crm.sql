@@ -357,4 +357,17 @@ INSERT INTO pgticket.ticket_crm (ticket_id, extra)
 SELECT id, '{}' FROM pgticket.ticket WHERE workflow = 'helpdesk' AND number = 11
 RETURNING (extra ->> 'crm_id')::bigint = currval('pgticket.crm_record_seq') AS from_sequence;
 ROLLBACK;
+-- an imported record holding the ids the sequence gives next: a row given
+-- none skips them, instead of failing on the unique index (a client's 409)
+BEGIN;
+SELECT nextval('pgticket.crm_record_seq') AS seq \gset
+INSERT INTO pgticket.ticket_crm (ticket_id, extra)
+SELECT (pgticket.create_ticket('helpdesk', t.customer_id, 'imported ' || n)).id,
+	   jsonb_build_object('crm_id', :seq + n)
+  FROM pgticket.ticket t, generate_series(1, 2) n
+ WHERE t.workflow = 'helpdesk' AND t.number = 11;
+INSERT INTO pgticket.ticket_crm (ticket_id, extra)
+SELECT id, '{}' FROM pgticket.ticket WHERE workflow = 'helpdesk' AND number = 11
+RETURNING (extra ->> 'crm_id')::bigint - :seq AS after_seq;
+ROLLBACK;
 \set VERBOSITY default

@@ -38,6 +38,29 @@ SELECT pgticket.create_ticket('helpdesk', 11001, 'x', number => 0);
 :e
 SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => 'yesterday-ish');
 :e
+-- an infinite time would break every interval a report takes from it
+SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => 'infinity');
+:e
+SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => '-infinity');
+:e
+-- a workflow without an initial state is the configuration's fault (55000),
+-- not the caller's: a facade does not answer it as the client's 409
+BEGIN;
+UPDATE pgticket.workflow_state SET is_initial = false WHERE workflow = 'helpdesk';
+SELECT pgticket.create_ticket('helpdesk', 11001, 'x');
+:e
+ROLLBACK;
+BEGIN;
+UPDATE pgticket.customer SET helpdesk_user_id = 911001 WHERE id = 11001;
+INSERT INTO pgticket.issue_type (scope, name) VALUES ('helpdesk', 'Technical')
+	ON CONFLICT DO NOTHING;
+SELECT (api_helpdesk.raise_ticket('{"body": {"userId": "911001", "subject": "x",
+	"comments": "x", "type": "Technical"}, "body_type": "form"}')).status AS configured;
+UPDATE pgticket.workflow_state SET is_initial = false WHERE workflow = 'helpdesk';
+SELECT (api_helpdesk.raise_ticket('{"body": {"userId": "911001", "subject": "x",
+	"comments": "x", "type": "Technical"}, "body_type": "form"}')).status;
+:e
+ROLLBACK;
 -- description NULL is taken as empty
 SELECT description = '' AS empty FROM pgticket.create_ticket('helpdesk', 11001, 'x', description => NULL);
 -- a staff member opening a ticket is the actor of its creation
@@ -90,6 +113,8 @@ SELECT pgticket.add_message(11001, 'x', 'system', visibility => NULL);
 :e
 SELECT pgticket.add_message(11001, 'x', 'system', created_at => NULL);
 :e
+SELECT pgticket.add_message(11001, 'x', 'system', created_at => 'infinity');
+:e
 SELECT pgticket.add_message(11001, 'x', 'system', visibility => 'secret');
 :e
 SELECT pgticket.add_message(999999, 'x', 'system');
@@ -129,6 +154,10 @@ SELECT pgticket.next_queue_number('B', 'S', 'X', NULL);
 SELECT pgticket.next_queue_number('B', 'S', 'X');
 :e
 SELECT pgticket.next_queue_number('B', 'S', 'X', 'not a date');
+:e
+SELECT pgticket.next_queue_number('B', 'S', 'X', 'infinity');
+:e
+SELECT pgticket.next_queue_number('B', 'S', 'X', '-infinity');
 :e
 
 -- none of that changed the ticket

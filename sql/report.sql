@@ -78,6 +78,13 @@ SELECT * FROM pgticket_report.tickets_by_state WHERE workflow = 'report_wf'
  ORDER BY category;
 ROLLBACK;
 
+-- the columns the tables do not explain are described (\d+ pgticket_report.*)
+SELECT c.relname, a.attname
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+ WHERE c.relnamespace = 'pgticket_report'::regnamespace AND a.attnum > 0
+   AND col_description(c.oid, a.attnum) IS NOT NULL
+ ORDER BY c.relname, a.attnum;
+
 -- the views are read-only
 INSERT INTO pgticket_report.tickets_by_state VALUES ('x', 'y', 'new', 0);
 :e

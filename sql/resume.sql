@@ -170,9 +170,9 @@ SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_t
 SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('ocsuser:' || repeat('x', 513))));
 SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => 'Basic ' || repeat('QUFB', 400)));
 -- a client of another API, an inactive client
-SELECT length(pgticket.add_api_client('workshop', 'regress-other', 'secret')) AS secret_length;
+SELECT length(pgticket.add_api_client('workshop', 'regress-other', 'secret-of-another-api-0123456789')) AS secret_length;
 SELECT pg_temp.snap();
-SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('regress-other:secret')));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('regress-other:secret-of-another-api-0123456789')));
 UPDATE pgticket.api_client SET active = false WHERE name = 'regress-client';
 SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-3', auth => pg_temp.basic('regress-client:pa:ss w0rd')));
 UPDATE pgticket.api_client SET active = true WHERE name = 'regress-client';
@@ -271,6 +271,29 @@ SELECT pgticket.add_api_client('resume', 'regress-client', 'x');
 SELECT pgticket.add_api_client('resume', 'bad:name', 'x');
 SELECT pgticket.add_api_client('resume', 'regress-empty', '');
 SELECT pgticket.add_api_client('resume', 'regress-long', repeat('x', 513));
+-- a name is a Basic user-id too: at most 512 bytes (a longer one could never
+-- sign in, and a still longer one broke the (api, name) index)
+SELECT pgticket.add_api_client('resume', repeat('n', 513), 'x');
+SELECT pgticket.add_api_client('resume', repeat('é', 257), 'x');
+SELECT pgticket.add_api_client('resume', (SELECT string_agg(md5(i::text), '')
+										  FROM generate_series(1, 100) i), 'x');
+BEGIN;
+SELECT length(pgticket.add_api_client('resume', repeat('n', 512), 'x')) AS longest_name;
+ROLLBACK;
+-- a workshop API key is looked up by its unsalted hash: stored so, and a
+-- DBA's own one must be high-entropy; a key is no other client's
+BEGIN;
+\set ON_ERROR_ROLLBACK on
+SELECT length(pgticket.add_api_client('workshop', 'regress-key')) AS random_key;
+SELECT salt = '' AS unsalted FROM pgticket.api_client WHERE name = 'regress-key';
+SELECT pgticket.add_api_client('workshop', 'regress-short', repeat('k', 31));
+SELECT pgticket.add_api_client('workshop', 'regress-own', repeat('k', 32)) AS own_key;
+SELECT pgticket.add_api_client('workshop', 'regress-same', repeat('k', 32));
+SELECT pgticket.set_api_client_secret('workshop', 'regress-key', repeat('k', 32));
+SELECT pgticket.set_api_client_secret('workshop', 'regress-key', 'short');
+SELECT salt <> '' AS salted FROM pgticket.api_client WHERE name = 'regress-client';
+ROLLBACK;
+\set ON_ERROR_ROLLBACK off
 SELECT pgticket.add_api_client('nowhere', 'regress-api', 'x');
 SELECT pgticket.add_api_client(NULL, 'regress-api', 'x');
 -- a random secret: 43 base64url characters, salted, never stored

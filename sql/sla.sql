@@ -45,6 +45,17 @@ SELECT subject, due_at FROM pgticket.ticket WHERE id = 7001;
 ROLLBACK;
 SELECT pgticket.sla_due('urgent', '2024-03-01 09:00+00') AS restored;
 
+-- a policy whose due dates would not be times is refused where it is
+-- written (not at every ticket of that priority, as a client's 400)
+UPDATE pgticket.sla_policy SET resolve_within = '2000000 years' WHERE priority = 'low';
+:e
+UPDATE pgticket.sla_policy SET resolve_within = '101 years' WHERE priority = 'low';
+:e
+BEGIN;
+UPDATE pgticket.sla_policy SET resolve_within = '100 years' WHERE priority = 'low';
+SELECT pgticket.sla_due('low', '2024-03-01 09:00+00') AS century;
+ROLLBACK;
+
 -- across a daylight-saving change the interval is kept in hours
 SET timezone = 'Europe/Madrid';
 SELECT pgticket.sla_due('low', '2024-03-30 12:00+01');

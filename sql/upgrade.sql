@@ -144,6 +144,21 @@ BEGIN
 	END LOOP;
 END
 $$;
+-- CRM rows kept under 1.0 (which gave no record ids): an imported record
+-- holding the first id of crm_record_seq, and a row without one, which the
+-- update numbers past it
+INSERT INTO pgticket.ticket_crm (ticket_id, extra)
+SELECT (pgticket.create_ticket('helpdesk', c.id, 'crm under 1.0 ' || n)).id,
+	   CASE n WHEN 1 THEN '{"crm_id": 100000}' ELSE '{}' END::jsonb
+  FROM pgticket.customer c, generate_series(1, 2) n
+ WHERE c.name = 'queue customer under 1.0';
+-- an idempotency key put there by hand under 1.0 (which never wrote the
+-- table) names no API client: the update says so and changes nothing
+INSERT INTO pgticket.idempotency_key (api, key, request_hash, status)
+VALUES ('resume', 'kept under 1.0', '\x00', 201);
+ALTER EXTENSION pgticket UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
+DELETE FROM pgticket.idempotency_key;
 ALTER EXTENSION pgticket UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'pgticket';
 
@@ -188,3 +203,8 @@ SELECT (xpath('/row/n/text()', query_to_xml(format(
 		false, true, '')))[1]::text AS dumped
 FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(cfg, cond)
 WHERE e.extname = 'pgticket' AND u.cfg = 'pgticket.sla_policy'::regclass;
+-- The CRM rows kept under 1.0 have distinct record ids.
+SELECT t.subject, x.extra ->> 'crm_id' AS crm_id
+FROM pgticket.ticket_crm x JOIN pgticket.ticket t ON t.id = x.ticket_id
+WHERE t.subject LIKE 'crm under 1.0%'
+ORDER BY t.subject;

@@ -303,8 +303,13 @@ docs_site() {
 nginx_pid() {
     local pid
     pid=$(cat "$1/nginx/nginx.pid" 2>/dev/null) || return 0
+    # the pid file outlives an nginx that was killed, and its pid may be
+    # another nginx's by now (another run directory's): only a master
+    # started on this directory (run_nginx's -p) is ours to reload or stop
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-        && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nginx ] && echo "$pid"
+        && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = nginx ] \
+        && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null \
+            | grep -qF -- " -p $1/nginx " && echo "$pid"
     return 0
 }
 

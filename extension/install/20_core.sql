@@ -56,7 +56,7 @@ RETURNS integer
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pgticket_next_queue_number';
 COMMENT ON FUNCTION pgticket.next_queue_number(text, text, text, date) IS
-	'Next number of a service''s queue for the day, from 1; unique and gap-free under concurrency (a rollback gives its number back)';
+	'Next number of a service''s queue for the day, from 1; unique and gap-free under concurrency (a rollback gives its number back); 22004 a NULL argument, 22023 day infinite, PT404 no such service';
 
 /* ------------------------------------------------------------ PL/pgSQL */
 
@@ -72,6 +72,27 @@ END
 $$;
 COMMENT ON FUNCTION pgticket.require_arg(anyelement, text) IS
 	'Raise 22004 naming the argument when value is NULL (helper of the PL/pgSQL core functions)';
+
+/*
+ * A ticket's times are finite: infinity and -infinity sort and compare, but
+ * every interval taken from them fails ("cannot subtract infinite
+ * timestamps"), so one such ticket would break pgticket_report.backlog for
+ * every reader.  Refused where a DBA passes a time that is stored.
+ */
+CREATE OR REPLACE FUNCTION pgticket.require_finite(value timestamptz, name text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	IF NOT isfinite(value) THEN
+		RAISE EXCEPTION 'argument "%" must be a finite time', name
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('%s was given; tickets, messages and their history are stored at real times.', value),
+				  HINT = 'Pass a time such as now() or ''2024-05-02 09:05:00+00''.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION pgticket.require_finite(timestamptz, text) IS
+	'Raise 22023 naming the argument when value is infinity or -infinity: an infinite time stored in a ticket breaks every interval taken from it (pgticket_report.backlog) (helper of the PL/pgSQL core functions)';
 
 CREATE OR REPLACE FUNCTION pgticket.check_actor(actor_staff_id bigint)
 RETURNS void
@@ -114,6 +135,9 @@ BEGIN
 		PERFORM pgticket.require_arg(create_ticket.priority, 'priority');
 		PERFORM pgticket.require_arg(create_ticket.created_at, 'created_at');
 	END IF;
+	IF NOT isfinite(create_ticket.created_at) THEN
+		PERFORM pgticket.require_finite(create_ticket.created_at, 'created_at');
+	END IF;
 	IF create_ticket.number <= 0 THEN
 		RAISE EXCEPTION 'argument "number" must be positive'
 			USING ERRCODE = 'numeric_value_out_of_range',
@@ -129,8 +153,13 @@ BEGIN
 	SELECT s.state INTO initial FROM pgticket.workflow_state s
 	 WHERE s.workflow = wf.name AND s.is_initial;
 	IF NOT FOUND THEN
+		/*
+		 * The configuration's fault, not the caller's: not PT409, which
+		 * every facade answers as the client's 409.
+		 */
 		RAISE EXCEPTION 'workflow "%" has no initial state', wf.name
-			USING ERRCODE = 'PT409',
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'A new ticket starts in the workflow''s initial state.',
 				  HINT = 'Mark one of its states is_initial in pgticket.workflow_state.';
 	END IF;
 	PERFORM FROM pgticket.customer c WHERE c.id = create_ticket.customer_id;
@@ -165,7 +194,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint) IS
-	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy, history row "create" (actor: the staff member if given, else the customer)';
+	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy, history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
 
 CREATE OR REPLACE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
 								actor_staff_id bigint DEFAULT NULL,
@@ -248,6 +277,9 @@ BEGIN
 		PERFORM pgticket.require_arg(add_message.visibility, 'visibility');
 		PERFORM pgticket.require_arg(add_message.created_at, 'created_at');
 	END IF;
+	IF NOT isfinite(add_message.created_at) THEN
+		PERFORM pgticket.require_finite(add_message.created_at, 'created_at');
+	END IF;
 	IF btrim(add_message.body) = '' THEN
 		RAISE EXCEPTION 'argument "body" must not be empty'
 			USING ERRCODE = 'invalid_parameter_value';
@@ -313,4 +345,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.add_message(bigint, text, pgticket.author_kind, bigint, text, pgticket.visibility, timestamptz) IS
-	'Add a message to a ticket''s conversation; author_id is the staff or customer id per author_kind; customers write only public messages on their own tickets (PT403); returns the message id';
+	'Add a message to a ticket''s conversation; author_id is the staff or customer id per author_kind; customers write only public messages on their own tickets (PT403); returns the message id; 22004 a required argument NULL, 22023 empty body or created_at infinite, PT404 ticket or author missing';

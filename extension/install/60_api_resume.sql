@@ -56,15 +56,17 @@ COMMENT ON FUNCTION pgticket.api_client_secret() IS
 /*
  * api_client_check: the rules a client's name and secret follow.  A Basic
  * user-id cannot hold ":" (RFC 7617), and the resume API refuses longer
- * credentials before hashing them.
+ * credentials before hashing them: user-id and password 1 to 512 bytes
+ * each.  A longer name could never sign in, and past some 2700 bytes the
+ * (api, name) index refused it with an internal "index row size" error.
  */
 CREATE FUNCTION pgticket.api_client_check(name text, secret text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-	IF name !~ '^[^:[:cntrl:]]+$' THEN
-		RAISE EXCEPTION 'API client name must be non-empty, without ":" or control characters'
+	IF name !~ '^[^:[:cntrl:]]+$' OR octet_length(name) > 512 THEN
+		RAISE EXCEPTION 'API client name must be 1 to 512 bytes, without ":" or control characters'
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'The name is the user-id of HTTP Basic (RFC 7617).';
 	END IF;
@@ -75,7 +77,35 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.api_client_check(text, text) IS
-	'Raise 22023 when an API client name is empty or holds ":" or control characters, or a secret is empty or over 512 bytes (helper of add_api_client)';
+	'Raise 22023 when an API client name is empty, over 512 bytes or holds ":" or control characters, or a secret is empty or over 512 bytes (helper of add_api_client; the resume API''s Basic credentials, RFC 7617)';
+
+/*
+ * api_client_salt: how a client's secret is stored, by API.  The resume
+ * API finds a client by name and checks its Basic password, so the
+ * password is salted.  The workshop API finds a client by its X-Api-Key
+ * alone, looking the key's sha256 up (63_api_workshop.sql), so its keys are
+ * stored unsalted; that is only safe for high-entropy keys, so one a DBA
+ * chooses must be at least 32 bytes (the random ones are 43).
+ */
+CREATE FUNCTION pgticket.api_client_salt(api text, secret text)
+RETURNS bytea
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+	IF api = 'workshop' THEN
+		IF octet_length(secret) < 32 THEN
+			RAISE EXCEPTION 'a workshop API key must be at least 32 bytes'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'The workshop API looks a key up by its unsalted SHA-256 (X-Api-Key), which only a high-entropy key makes safe.',
+					  HINT = 'Leave the secret out for a random one.';
+		END IF;
+		RETURN ''::bytea;
+	END IF;
+	RETURN uuid_send(gen_random_uuid());
+END
+$$;
+COMMENT ON FUNCTION pgticket.api_client_salt(text, text) IS
+	'The salt an API client''s secret is stored with: empty for workshop (keys looked up by their sha256, X-Api-Key; 22023 when such a key is under 32 bytes), 16 random bytes otherwise (helper of add_api_client and set_api_client_secret)';
 
 CREATE FUNCTION pgticket.add_api_client(api text, name text,
 										secret text DEFAULT NULL,
@@ -86,12 +116,14 @@ SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_secret	text := coalesce(add_api_client.secret, api_client_secret());
-	v_salt		bytea := uuid_send(gen_random_uuid());
+	v_salt		bytea;
+	v_constraint text;
 BEGIN
 	PERFORM require_arg(add_api_client.api, 'api');
 	PERFORM require_arg(add_api_client.name, 'name');
 	PERFORM require_arg(add_api_client.scopes, 'scopes');
 	PERFORM api_client_check(add_api_client.name, v_secret);
+	v_salt := api_client_salt(add_api_client.api, v_secret);
 	INSERT INTO api_client (api, name, key_hash, salt, scopes)
 	VALUES (add_api_client.api, add_api_client.name,
 			sha256(v_salt || convert_to(v_secret, 'UTF8')), v_salt,
@@ -99,6 +131,12 @@ BEGIN
 	RETURN v_secret;
 EXCEPTION
 	WHEN unique_violation THEN
+		GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+		IF v_constraint = 'api_client_key_hash_key' THEN
+			RAISE EXCEPTION 'that secret is already another API client''s key'
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Leave the secret out for a random one.';
+		END IF;
 		RAISE EXCEPTION 'API client "%" of API "%" already exists',
 				add_api_client.name, add_api_client.api
 			USING ERRCODE = 'PT409',
@@ -110,7 +148,7 @@ EXCEPTION
 END
 $$;
 COMMENT ON FUNCTION pgticket.add_api_client(text, text, text, text[]) IS
-	'Add an API client (api: resume, crm, queue, workshop, helpdesk; name: the HTTP Basic user-id) whose secret (a random one when NULL) is stored only as sha256(salt || secret) with a random 16-byte salt; returns the secret, which cannot be read back. 22023 unknown api, bad name or secret (1-512 bytes), PT409 already exists, 22004 NULL argument';
+	'Add an API client (api: resume, crm, queue, workshop, helpdesk; name: the HTTP Basic user-id) whose secret (a random one when NULL) is stored only as sha256(salt || secret): with a random 16-byte salt, or none for workshop, whose X-Api-Key is looked up by its hash; returns the secret, which cannot be read back. 22023 unknown api, bad name or secret (1-512 bytes each; a workshop key at least 32), a secret that is another client''s key, PT409 already exists, 22004 NULL argument';
 
 CREATE FUNCTION pgticket.set_api_client_secret(api text, name text,
 											   secret text DEFAULT NULL)
@@ -120,11 +158,12 @@ SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
 	v_secret	text := coalesce(set_api_client_secret.secret, api_client_secret());
-	v_salt		bytea := uuid_send(gen_random_uuid());
+	v_salt		bytea;
 BEGIN
 	PERFORM require_arg(set_api_client_secret.api, 'api');
 	PERFORM require_arg(set_api_client_secret.name, 'name');
 	PERFORM api_client_check(set_api_client_secret.name, v_secret);
+	v_salt := api_client_salt(set_api_client_secret.api, v_secret);
 	UPDATE api_client c
 	   SET key_hash = sha256(v_salt || convert_to(v_secret, 'UTF8')),
 		   salt = v_salt
@@ -136,10 +175,15 @@ BEGIN
 			USING ERRCODE = 'PT404';
 	END IF;
 	RETURN v_secret;
+EXCEPTION
+	WHEN unique_violation THEN
+		RAISE EXCEPTION 'that secret is already another API client''s key'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Leave the secret out for a random one.';
 END
 $$;
 COMMENT ON FUNCTION pgticket.set_api_client_secret(text, text, text) IS
-	'Give an API client a new secret (a random one when NULL) and a new salt; the old secret stops working at commit; returns the secret. 22023 bad secret, PT404 no such client, 22004 NULL argument';
+	'Give an API client a new secret (a random one when NULL) and a new salt (none for workshop, as add_api_client); the old secret stops working at commit; returns the secret. 22023 bad secret or another client''s key, PT404 no such client, 22004 NULL argument';
 
 /* ----------------------------------------------------------- private helpers */
 

@@ -32,20 +32,29 @@ SELECT pg_catalog.pg_extension_config_dump('pgticket.crm_record_seq', '');
 /*
  * Every CRM ticket has a record id, unique: one given in extra.crm_id (a
  * record imported from the CRM, as the demo's), else the next of
- * crm_record_seq.  Rows an earlier version kept without one get theirs now.
+ * crm_record_seq that no imported record holds: an import may hold ids the
+ * sequence has yet to reach, and taking one would refuse a client's ticket
+ * (409) or the update of a database that has both kinds.  Rows an earlier
+ * version kept without one get theirs now.
  */
 CREATE FUNCTION pgticket.crm_assign_record_id() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+	v_id	bigint;
 BEGIN
 	IF NEW.extra ->> 'crm_id' IS NULL THEN
-		NEW.extra := NEW.extra || jsonb_build_object('crm_id',
-			nextval('pgticket.crm_record_seq'));
+		LOOP
+			v_id := nextval('pgticket.crm_record_seq');
+			EXIT WHEN NOT EXISTS (SELECT FROM pgticket.ticket_crm c
+								  WHERE c.extra ->> 'crm_id' = v_id::text);
+		END LOOP;
+		NEW.extra := NEW.extra || jsonb_build_object('crm_id', v_id);
 	END IF;
 	RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION pgticket.crm_assign_record_id() IS
-	'Trigger function giving a ticket_crm row without extra.crm_id the next CRM record id (crm_record_seq)';
+	'Trigger function giving a ticket_crm row without extra.crm_id the next CRM record id of crm_record_seq that no row holds (imported records keep theirs)';
 
 CREATE TRIGGER ticket_crm_record_id
 	BEFORE INSERT OR UPDATE OF extra ON pgticket.ticket_crm

@@ -18,6 +18,7 @@
 
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 
 static SPIPlanPtr service_plan = NULL;
 static SPIPlanPtr take_plan = NULL;
@@ -42,6 +43,12 @@ pgticket_next_queue_number(PG_FUNCTION_ARGS)
 	PGTICKET_REQUIRE_ARG(fcinfo, 1, "sector");
 	PGTICKET_REQUIRE_ARG(fcinfo, 2, "service");
 	PGTICKET_REQUIRE_ARG(fcinfo, 3, "day");
+	if (DATE_NOT_FINITE(PG_GETARG_DATEADT(3)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument \"day\" must be a finite date"),
+				 errdetail("A queue is numbered per day; infinity and -infinity are no day."),
+				 errhint("Leave it out for today, or pass a date such as '2024-05-02'.")));
 
 	SPI_connect();
 	if (service_plan == NULL)

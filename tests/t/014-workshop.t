@@ -291,6 +291,31 @@ my $seed_ticket = {
     is(counts(), $c, 'refused requests wrote nothing');
 }
 
+# ------------------------------ API keys a DBA makes with add_api_client
+
+# The workshop API finds a client by its key's hash alone, so the keys
+# add_api_client and set_api_client_secret make for it must be ones that
+# lookup finds (they were salted like Basic passwords, and never worked).
+{
+    my $run = "$$-" . int(time * 1000);
+    my ($k) = psql("select pgticket.add_api_client('workshop', 'key-$run',"
+                   . " scopes => '{tickets}')");
+    my ($plain) = psql("select pgticket.add_api_client('workshop',"
+                       . " 'noscope-$run')");
+    push @secrets, $k->[0], $plain->[0];
+    is(http(GET => "$P?limit=0", { 'X-Api-Key' => $k->[0] })->{status}, 200,
+       'a key from add_api_client opens the API');
+    is_problem(http(GET => "$P?limit=0", { 'X-Api-Key' => $plain->[0] }),
+               403, 'one without the tickets scope: 403');
+    my ($new) = psql("select pgticket.set_api_client_secret('workshop',"
+                     . " 'key-$run')");
+    push @secrets, $new->[0];
+    is_problem(http(GET => "$P?limit=0", { 'X-Api-Key' => $k->[0] }), 401,
+               'after set_api_client_secret the old key is refused');
+    is(http(GET => "$P?limit=0", { 'X-Api-Key' => $new->[0] })->{status},
+       200, 'and the new one opens the API');
+}
+
 # ------------------------------------------------- parameters: violations
 
 {

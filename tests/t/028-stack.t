@@ -7,7 +7,8 @@
 # running nginx keeps serving; so is a PORT= or PGPORT= that is not a port,
 # before anything is written or stopped; `make psql` finds the cluster on
 # its PGPORT= and passes SQL= with its quotes; `make stop` says what it
-# stopped; `make help` lists the targets.
+# stopped, and leaves alone another nginx that a stale pid file names;
+# `make help` lists the targets.
 
 use strict;
 use warnings;
@@ -176,6 +177,35 @@ ok(!status_on($p2), 'nginx is gone');
 ($rc, $out) = make('stop');
 like($out, qr/nginx of .* was not running\nPostgreSQL of .* was not running/,
      'make stop again: nothing was running');
+
+# a pid file left behind by an nginx that was killed, whose pid another
+# nginx (another run directory's) has now: make stop leaves that one alone
+{
+    my $od = test_dir() . '/other-nginx';
+    system('rm', '-rf', $od);
+    mkdir $od or die "$od: $!\n";
+    my $p4 = port() + 70;
+    open(my $fh, '>', "$od/nginx.conf") or die "$od/nginx.conf: $!\n";
+    print $fh "pid $od/nginx.pid;\nerror_log $od/error.log;\n"
+        . "events {}\nhttp { access_log off; client_body_temp_path $od;\n"
+        . "  server { listen 127.0.0.1:$p4; return 204; } }\n";
+    close $fh;
+    system('nginx', '-q', '-p', $od, '-c', "$od/nginx.conf", '-e',
+           "$od/error.log") == 0 or die "cannot start the other nginx\n";
+    ok(wait_until(10, sub { -s "$od/nginx.pid" }), 'another nginx runs');
+    open($fh, '<', "$od/nginx.pid") or die "$od/nginx.pid: $!\n";
+    chomp(my $other = <$fh>);
+    close $fh;
+    open($fh, '>', "$rd/nginx/nginx.pid") or die "nginx.pid: $!\n";
+    print $fh "$other\n";
+    close $fh;
+    ($rc, $out) = make('stop');
+    like($out, qr/^nginx of .* was not running$/m,
+         "make stop: a stale pid file naming another nginx is not ours")
+        or diag($out);
+    ok(kill(0, $other), 'the other nginx still runs');
+    kill 'QUIT', $other;
+}
 
 sub http_on {
     my ($port, $path) = @_;
