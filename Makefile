@@ -45,6 +45,7 @@ UPDATE_1_1 = \
 	extension/install/61_api_crm.sql \
 	extension/install/62_api_queue.sql \
 	extension/install/63_api_workshop.sql \
+	extension/install/70_report_queue.sql \
 	extension/install/80_foreign_key_indexes.sql \
 	extension/install/90_roles.sql
 DATA_built = extension/pgticket--$(EXT_VERSION).sql \

@@ -302,3 +302,37 @@ SELECT t.state FROM pgticket.transition((SELECT t.id FROM mine m
 SELECT q.waiting, q.called_at IS NOT NULL AS called
 FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id
 JOIN pgticket.ticket_queue q ON q.ticket_id = t.id WHERE m.number = 'W-003';
+
+--
+-- pgticket_report.queue_waits: one queue's day, its times set by hand
+-- (created 09:10, 09:20, 09:30, 09:40; the first two called 15 and 30
+-- minutes later, the first finished 20 minutes after its call)
+--
+BEGIN;
+CREATE TEMP TABLE qw ON COMMIT DROP AS
+SELECT (pgticket.create_ticket('queue', (SELECT min(id) FROM pgticket.customer),
+		'qw ' || g, created_at => timestamptz '2000-01-02 09:00 UTC'
+		+ g * interval '10 minutes')).id, g
+  FROM generate_series(1, 4) g;
+INSERT INTO pgticket.ticket_queue (ticket_id, branch, sector, service, day,
+	queue_number)
+SELECT qw.id, s.branch, s.sector, s.code, date '2000-01-02', qw.g
+  FROM qw, (SELECT * FROM pgticket.service ORDER BY 1, 2, 3 LIMIT 1) s;
+SELECT state FROM pgticket.transition((SELECT id FROM qw WHERE g = 1), 'called');
+SELECT state FROM pgticket.transition((SELECT id FROM qw WHERE g = 1), 'attending');
+SELECT state FROM pgticket.transition((SELECT id FROM qw WHERE g = 1), 'finished');
+SELECT state FROM pgticket.transition((SELECT id FROM qw WHERE g = 2), 'called');
+SELECT state FROM pgticket.transition((SELECT id FROM qw WHERE g = 4), 'cancelled');
+UPDATE pgticket.ticket_queue q
+   SET called_at = t.created_at + CASE qw.g WHEN 1 THEN interval '15 minutes'
+											ELSE interval '30 minutes' END,
+	   finished_at = CASE qw.g WHEN 1 THEN t.created_at + interval '35 minutes' END
+  FROM qw JOIN pgticket.ticket t ON t.id = qw.id
+ WHERE q.ticket_id = qw.id AND qw.g IN (1, 2);
+SELECT tickets, waiting, finished, cancelled, average_wait, longest_wait,
+	   oldest_waiting > interval '0' AS someone_waits, average_service
+  FROM pgticket_report.queue_waits WHERE day = date '2000-01-02';
+-- one row per queue and day: no join multiplies the tickets
+SELECT sum(tickets) = (SELECT count(*) FROM pgticket.ticket_queue) AS each_once
+  FROM pgticket_report.queue_waits;
+ROLLBACK;
