@@ -153,25 +153,13 @@ COMMENT ON FUNCTION pgticket.queue_caught(text) IS
  * queue_arg: a single-valued parameter (path, then body, then query), NULL
  * when absent or empty.  An object, or an array (a JSON array, or a form
  * field given twice), is refused: contract.md wants a 400 where a string is
- * expected and something else came.
+ * expected and something else came.  The first place that has the name
+ * decides, even with null or "".  In C (extension/src/request.c), as
+ * helpdesk_number.
  */
 CREATE FUNCTION pgticket.queue_arg(request jsonb, name text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-DECLARE
-	v jsonb;
-BEGIN
-	v := coalesce(request -> 'params' -> name,
-		CASE WHEN jsonb_typeof(request -> 'body') = 'object'
-			THEN request -> 'body' -> name END,
-		request -> 'query' -> name);
-	IF jsonb_typeof(v) IN ('object', 'array') THEN
-		PERFORM pgticket.req_fail(400,
-			format('The %s parameter must be a single value', name));
-	END IF;
-	RETURN nullif(v #>> '{}', '');
-END
-$$;
+LANGUAGE C IMMUTABLE
+AS 'MODULE_PATHNAME', 'pgticket_queue_arg';
 COMMENT ON FUNCTION pgticket.queue_arg(jsonb, text) IS
 	'A single-valued request parameter as text (path, body, query); NULL when absent or empty; PT400 for an object or array';
 
