@@ -457,8 +457,10 @@ BEGIN
 	/*
 	 * One statement renders the page (as queue_render does).  Each state's
 	 * range of ticket_customer is read newest first, offset + limit
-	 * tickets at most, and the page taken from their merge: a customer's
-	 * older tickets are not read.  position only for the page's tickets.
+	 * tickets and those created at the same time as the last (WITH TIES:
+	 * the index orders by number, the page by id, after created_at), and
+	 * the page taken from their merge: a customer's older tickets are not
+	 * read.  position only for the page's tickets.
 	 */
 	SELECT json_agg(CASE WHEN v_fields IS NULL THEN p.doc ELSE
 				(SELECT json_object_agg(e.key, e.value ORDER BY e.n)
@@ -497,8 +499,9 @@ BEGIN
 				JOIN ticket_queue q ON q.ticket_id = t.id
 				WHERE t.customer_id = v_customer AND t.workflow = 'queue'
 					AND t.state = ws.state AND q.deleted_at IS NULL
-				ORDER BY t.created_at DESC, t.id DESC
-				LIMIT least(v_offset, 9223372036854775807 - v_limit) + v_limit
+				ORDER BY t.created_at DESC
+				FETCH FIRST (least(v_offset, 9223372036854775807 - v_limit)
+					+ v_limit) ROWS WITH TIES
 			) t
 			WHERE ws.workflow = 'queue'
 			ORDER BY t.created_at DESC, t.id DESC
