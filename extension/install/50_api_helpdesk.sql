@@ -552,8 +552,11 @@ BEGIN
 					'priority', p.priority::text,
 					'due', fmt_ts(p.due_at),
 					'status', helpdesk_shown_status(p.category, p.assignee_id),
-					'assigned_to', coalesce(s.username, 'NULL'),
-					'group_name', coalesce(h.group_name, it.group_name, ''),
+					'assigned_to', coalesce((SELECT s.username FROM staff s
+						WHERE s.id = p.assignee_id), 'NULL'),
+					'group_name', coalesce(h.group_name,
+						(SELECT it.group_name FROM issue_type it
+						 WHERE it.scope = 'helpdesk' AND it.name = p.type), ''),
 					'created', fmt_ts(p.created_at)))
 					ORDER BY p.created_at, p.number), '[]'::json)
 			FROM (SELECT t.*, ws.category
@@ -576,9 +579,7 @@ BEGIN
 					AND ws.category = ANY (helpdesk_status_categories(v_status))
 				ORDER BY t.created_at, t.number
 				OFFSET v_offset LIMIT v_limit) p
-			LEFT JOIN staff s ON s.id = p.assignee_id
-			LEFT JOIN ticket_helpdesk h ON h.ticket_id = p.id
-			LEFT JOIN issue_type it ON it.scope = 'helpdesk' AND it.name = p.type)
+			LEFT JOIN ticket_helpdesk h ON h.ticket_id = p.id)
 		INTO v_customer, v_data
 		FROM customer c WHERE c.helpdesk_user_id = v_user;
 		IF NOT FOUND THEN
@@ -650,8 +651,11 @@ BEGIN
 			'priority', t.priority::text,
 			'due', fmt_ts(t.due_at),
 			'status', helpdesk_shown_status(ws.category, t.assignee_id),
-			'assigned_to', coalesce(s.username, 'NULL'),
-			'group_name', coalesce(h.group_name, it.group_name, ''),
+			'assigned_to', coalesce((SELECT s.username FROM staff s
+				WHERE s.id = t.assignee_id), 'NULL'),
+			'group_name', coalesce(h.group_name,
+				(SELECT it.group_name FROM issue_type it
+				 WHERE it.scope = 'helpdesk' AND it.name = t.type), ''),
 			'created', fmt_ts(t.created_at)))
 			ORDER BY f.n), '[]'::json)
 	INTO v_data
@@ -659,9 +663,7 @@ BEGIN
 	JOIN ticket t ON t.id = f.id
 	JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
 	JOIN customer c ON c.id = t.customer_id
-	LEFT JOIN staff s ON s.id = t.assignee_id
-	LEFT JOIN ticket_helpdesk h ON h.ticket_id = t.id
-	LEFT JOIN issue_type it ON it.scope = 'helpdesk' AND it.name = t.type;
+	LEFT JOIN ticket_helpdesk h ON h.ticket_id = t.id;
 
 	RETURN http_json(200, json_build_object(
 		'status', 'success',

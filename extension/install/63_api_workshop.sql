@@ -282,7 +282,11 @@ BEGIN
 	IF v_id IS NULL THEN
 		PERFORM workshop_fail(400, 'must be a UUID', field);
 	END IF;
-	/* one statement: the ticket, rendered as workshop_render does */
+	/*
+	 * One statement: the ticket, rendered as workshop_render does.  The
+	 * operator by a subquery, only for an in-progress ticket (a join made
+	 * the generic plan hash the whole staff table on every call).
+	 */
 	SELECT CASE WHEN workshop_get.state <> 'pending' THEN
 			json_build_object(
 				'id', t.uuid,
@@ -292,7 +296,8 @@ BEGIN
 				'vehicle_model_id', v.vehicle_model_id,
 				'vin', v.vin,
 				'connection_id', v.connection_id,
-				'operator_id', s.uuid)
+				'operator_id', (SELECT s.uuid FROM staff s
+								WHERE s.id = t.assignee_id))
 		ELSE
 			json_build_object(
 				'id', t.uuid,
@@ -307,7 +312,6 @@ BEGIN
 	FROM ticket t
 	JOIN customer c ON c.id = t.customer_id
 	LEFT JOIN ticket_vehicle v ON v.ticket_id = t.id
-	LEFT JOIN staff s ON s.id = t.assignee_id
 	WHERE t.uuid = v_id AND t.workflow = 'workshop'
 		AND t.state = workshop_get.state;
 	IF NOT FOUND THEN
