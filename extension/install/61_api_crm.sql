@@ -122,17 +122,48 @@ COMMENT ON FUNCTION pgticket.crm_caught(text, text) IS
 	'001 failure answer for a client-error SQLSTATE (PT4nn, class 22; PT403 shown as 404), NULL for other errors';
 
 /*
- * crm_contact: checks the mandatory headers (contract.md 001: the first
- * missing one in the order token, correlationId, source, srdate,
- * operation, destination; then operation must be the endpoint's and srdate
- * a dd-mm-yyyy date) and returns the contact the token names.  Without
- * need_token (the social-media create) the token is not asked for and the
- * result is NULL.  PT400, or PT401 for a bad token (jjwt's words, from
- * token_claims) or one whose sub is no contact ("Unknown contact.").
+ * crm_is_date: whether text is a real date written dd-mm-yyyy (year 0001 to
+ * 9999), as parse_dmy_hm reads it, but one expression the planner inlines
+ * (pass it a variable): crm_contact checks the srdate header on every
+ * request, and the PL/pgSQL parse_dmy_hm set up its dozen expressions
+ * again in each transaction.
  */
-CREATE FUNCTION pgticket.crm_contact(request jsonb, operation text,
+CREATE FUNCTION pgticket.crm_is_date(value text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN value ~ '^[0-9]{2}-(0[1-9]|1[0-2])-[0-9]{4}$'
+			AND substr(value, 7, 4) <> '0000'
+		THEN substr(value, 1, 2)::integer BETWEEN 1 AND
+			CASE substr(value, 4, 2)::integer
+				WHEN 2 THEN CASE
+					WHEN substr(value, 7, 4)::integer % 4 = 0
+						AND (substr(value, 7, 4)::integer % 100 <> 0
+							OR substr(value, 7, 4)::integer % 400 = 0)
+					THEN 29 ELSE 28 END
+				WHEN 4 THEN 30
+				WHEN 6 THEN 30
+				WHEN 9 THEN 30
+				WHEN 11 THEN 30
+				ELSE 31 END
+		ELSE false END
+$$;
+COMMENT ON FUNCTION pgticket.crm_is_date(text) IS
+	'Whether text is a real dd-mm-yyyy date (years 0001 to 9999, Gregorian leap years), as parse_dmy_hm takes it; false for anything else, NULL included';
+
+/*
+ * crm_token_contact: checks the mandatory headers (contract.md 001: the
+ * first missing one in the order token, correlationId, source, srdate,
+ * operation, destination; then operation must be the endpoint's and srdate
+ * a dd-mm-yyyy date) and returns the contact number the token's sub names
+ * (12x<n> or <n>; NULL when it names none).  Without need_token (the
+ * social-media create) the token is not asked for and the result is NULL.
+ * PT400, or PT401 for a bad token (jjwt's words, from token_claims).
+ * crm_contact finds the contact; ticket_details finds it in the statement
+ * that lists its tickets.
+ */
+CREATE FUNCTION pgticket.crm_token_contact(request jsonb, operation text,
 	need_token boolean DEFAULT true)
-RETURNS pgticket.customer
+RETURNS bigint
 LANGUAGE plpgsql STABLE
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
@@ -141,24 +172,30 @@ DECLARE
 	n		text;
 	v_date	text;
 	v_sub	text;
-	c		customer;
 BEGIN
-	FOREACH n IN ARRAY ARRAY['token', 'correlationId', 'source', 'srdate',
-							 'operation', 'destination'] LOOP
-		CONTINUE WHEN n = 'token' AND NOT need_token;
-		IF btrim(coalesce(h ->> lower(n), '')) = '' THEN
-			PERFORM req_fail(400,
-				format('Header ''%s'' not present in the request.', n));
-		END IF;
-	END LOOP;
-	IF h ->> 'operation' <> crm_contact.operation THEN
+	/* one expression when every header is there, the loop to name one */
+	IF (need_token IS NOT false AND btrim(coalesce(h ->> 'token', '')) = '')
+		OR btrim(coalesce(h ->> 'correlationid', '')) = ''
+		OR btrim(coalesce(h ->> 'source', '')) = ''
+		OR btrim(coalesce(h ->> 'srdate', '')) = ''
+		OR btrim(coalesce(h ->> 'operation', '')) = ''
+		OR btrim(coalesce(h ->> 'destination', '')) = '' THEN
+		FOREACH n IN ARRAY ARRAY['token', 'correlationId', 'source', 'srdate',
+								 'operation', 'destination'] LOOP
+			CONTINUE WHEN n = 'token' AND NOT need_token;
+			IF btrim(coalesce(h ->> lower(n), '')) = '' THEN
+				PERFORM req_fail(400,
+					format('Header ''%s'' not present in the request.', n));
+			END IF;
+		END LOOP;
+	END IF;
+	IF h ->> 'operation' <> crm_token_contact.operation THEN
 		PERFORM req_fail(400, format(
 			'Header ''operation'' must be ''%s'' for this service.',
-			crm_contact.operation));
+			crm_token_contact.operation));
 	END IF;
 	v_date := h ->> 'srdate';
-	IF v_date !~ '^[0-9]{2}-[0-9]{2}-[0-9]{4}$'
-		OR parse_dmy_hm(v_date) IS NULL THEN
+	IF NOT crm_is_date(v_date) THEN
 		PERFORM req_fail(400,
 			'Header ''srdate'' must be a date as dd-mm-yyyy.');
 	END IF;
@@ -167,8 +204,32 @@ BEGIN
 	END IF;
 
 	v_sub := token_claims(h ->> 'token') ->> 'sub';
-	SELECT * INTO c FROM customer
-	WHERE crm_contact_id = parse_id(substring(v_sub from '^(?:12x)?([0-9]+)$'));
+	RETURN parse_id(substring(v_sub from '^(?:12x)?([0-9]+)$'));
+END
+$$;
+COMMENT ON FUNCTION pgticket.crm_token_contact(jsonb, text, boolean) IS
+	'001 request check: the mandatory headers in the contract''s order (PT400 "Header ''<name>'' not present in the request."), operation (PT400), srdate dd-mm-yyyy (PT400), then the contact number the token names (PT401 from token_claims; NULL when its sub names none, or when need_token is false)';
+
+/*
+ * crm_contact: the request checked as crm_token_contact checks it, and the
+ * contact the token names; PT401 "Unknown contact." when there is none.
+ * NULL without need_token.
+ */
+CREATE FUNCTION pgticket.crm_contact(request jsonb, operation text,
+	need_token boolean DEFAULT true)
+RETURNS pgticket.customer
+LANGUAGE plpgsql STABLE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_contact	bigint;
+	c			customer;
+BEGIN
+	v_contact := crm_token_contact(request, operation, need_token);
+	IF NOT need_token THEN
+		RETURN NULL;
+	END IF;
+	SELECT * INTO c FROM customer WHERE crm_contact_id = v_contact;
 	IF NOT FOUND THEN
 		PERFORM req_fail(401, 'Unknown contact.');
 	END IF;
@@ -427,24 +488,31 @@ SET search_path = pgticket, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-	c			customer;
+	v_contact	bigint;
+	v_customer	bigint;
 	v_list		json;
 	r			http_response;
 BEGIN
-	c := crm_contact(request, 'ticketDetail');
-	SELECT coalesce(json_agg(json_build_object(
-			'ticket_no', 'TT' || t.number,
-			'ticketstatus', ws.label,
-			'description', t.description,
-			'createdtime', fmt_ts(t.created_at),
-			'ticketcategories', coalesce(t.type, ''),
-			'id', '17x' || (x.extra ->> 'crm_id'))
-			ORDER BY t.created_at DESC, t.id DESC), '[]'::json)
-	INTO v_list
-	FROM ticket t
-	JOIN ticket_crm x ON x.ticket_id = t.id
-	JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
-	WHERE t.customer_id = c.id AND t.workflow = 'helpdesk';
+	v_contact := crm_token_contact(request, 'ticketDetail');
+	/* one statement: the contact (as crm_contact) and its tickets */
+	SELECT c.id, (
+		SELECT coalesce(json_agg(json_build_object(
+				'ticket_no', 'TT' || t.number,
+				'ticketstatus', ws.label,
+				'description', t.description,
+				'createdtime', fmt_ts(t.created_at),
+				'ticketcategories', coalesce(t.type, ''),
+				'id', '17x' || (x.extra ->> 'crm_id'))
+				ORDER BY t.created_at DESC, t.id DESC), '[]'::json)
+		FROM ticket t
+		JOIN ticket_crm x ON x.ticket_id = t.id
+		JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
+		WHERE t.customer_id = c.id AND t.workflow = 'helpdesk')
+	INTO v_customer, v_list
+	FROM customer c WHERE c.crm_contact_id = v_contact;
+	IF NOT FOUND THEN
+		PERFORM req_fail(401, 'Unknown contact.');
+	END IF;
 	RETURN crm_ok(v_list);
 EXCEPTION WHEN OTHERS THEN
 	r := crm_caught(SQLSTATE, SQLERRM);

@@ -153,25 +153,13 @@ COMMENT ON FUNCTION pgticket.queue_caught(text) IS
  * queue_arg: a single-valued parameter (path, then body, then query), NULL
  * when absent or empty.  An object, or an array (a JSON array, or a form
  * field given twice), is refused: contract.md wants a 400 where a string is
- * expected and something else came.
+ * expected and something else came.  The first place that has the name
+ * decides, even with null or "".  In C (extension/src/request.c), as
+ * helpdesk_number.
  */
 CREATE FUNCTION pgticket.queue_arg(request jsonb, name text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-DECLARE
-	v jsonb;
-BEGIN
-	v := coalesce(request -> 'params' -> name,
-		CASE WHEN jsonb_typeof(request -> 'body') = 'object'
-			THEN request -> 'body' -> name END,
-		request -> 'query' -> name);
-	IF jsonb_typeof(v) IN ('object', 'array') THEN
-		PERFORM pgticket.req_fail(400,
-			format('The %s parameter must be a single value', name));
-	END IF;
-	RETURN nullif(v #>> '{}', '');
-END
-$$;
+LANGUAGE C IMMUTABLE
+AS 'MODULE_PATHNAME', 'pgticket_queue_arg';
 COMMENT ON FUNCTION pgticket.queue_arg(jsonb, text) IS
 	'A single-valued request parameter as text (path, body, query); NULL when absent or empty; PT400 for an object or array';
 
@@ -425,12 +413,26 @@ DECLARE
 	v_limit		bigint := 10;
 	v_fields	text[];
 	v_customer	bigint;
-	v_ids		bigint[];
+	v_data		json;
 	r			http_response;
 BEGIN
+	/*
+	 * queue_check_customer_id runs only when it has something to refuse:
+	 * a missing value or a malformed number, or no customer found (the
+	 * type may not be configured).  A customer found has a configured
+	 * type: customer.id_type references customer_id_type.
+	 */
 	v_type := queue_arg(request, 'customer_id_type');
 	v_number := queue_arg(request, 'customer_id_number');
-	PERFORM queue_check_customer_id(v_type, v_number);
+	IF v_type IS NULL OR v_number IS NULL
+		OR v_number !~ '^[A-Za-z0-9-]{1,32}$' THEN
+		PERFORM queue_check_customer_id(v_type, v_number);
+	END IF;
+	SELECT c.id INTO v_customer FROM customer c
+	WHERE c.id_type = v_type AND c.id_number = v_number;
+	IF NOT FOUND THEN
+		PERFORM queue_check_customer_id(v_type, v_number);
+	END IF;
 	v_text := queue_arg(request, 'offset');
 	IF v_text IS NOT NULL THEN
 		v_offset := parse_whole_number(v_text);
@@ -445,26 +447,70 @@ BEGIN
 			PERFORM req_fail(400, 'The limit parameter must be a whole number from 1 to 50');
 		END IF;
 	END IF;
-	v_fields := queue_fields(request);
-
-	SELECT c.id INTO v_customer FROM customer c
-	WHERE c.id_type = v_type AND c.id_number = v_number;
-	IF NOT FOUND THEN
+	IF request -> 'query' ? 'fields' THEN
+		v_fields := queue_fields(request);
+	END IF;
+	IF v_customer IS NULL THEN
 		RETURN http_empty(404);
 	END IF;
 
-	/* the customer's queue tickets by ticket_customer, newest first */
-	SELECT array_agg(p.id ORDER BY p.created_at DESC, p.id DESC) INTO v_ids
+	/*
+	 * One statement renders the page (as queue_render does).  Each state's
+	 * range of ticket_customer is read newest first, offset + limit
+	 * tickets and those created at the same time as the last (WITH TIES:
+	 * the index orders by number, the page by id, after created_at), and
+	 * the page taken from their merge: a customer's older tickets are not
+	 * read.  position only for the page's tickets.
+	 */
+	SELECT json_agg(CASE WHEN v_fields IS NULL THEN p.doc ELSE
+				(SELECT json_object_agg(e.key, e.value ORDER BY e.n)
+				 FROM json_each(p.doc) WITH ORDINALITY AS e(key, value, n)
+				 WHERE e.key = ANY (v_fields)) END
+			ORDER BY p.created_at DESC, p.id DESC)
+	INTO v_data
 	FROM (
-		SELECT t.id, t.created_at FROM ticket t
-		JOIN ticket_queue q ON q.ticket_id = t.id
-		WHERE t.customer_id = v_customer AND t.workflow = 'queue'
-			AND q.deleted_at IS NULL
-		ORDER BY t.created_at DESC, t.id DESC
-		OFFSET v_offset LIMIT v_limit
+		SELECT pg.id, pg.created_at, json_build_object(
+			'id', pg.uuid,
+			'number', queue_label(sv.prefix, pg.queue_number),
+			'status', pg.state,
+			'channel', pg.channel,
+			'branch_id', pg.branch,
+			'sector_id', pg.sector,
+			'service_id', pg.service,
+			'customer_id_type', v_type,
+			'customer_id_number', v_number,
+			'phone', pg.phone,
+			'created_at', fmt_iso8601(pg.created_at),
+			'called_at', fmt_iso8601(pg.called_at),
+			'finished_at', fmt_iso8601(pg.finished_at),
+			'position', CASE WHEN pg.waiting THEN
+				(SELECT count(*) FROM ticket_queue a
+				 WHERE a.branch = pg.branch AND a.sector = pg.sector
+					AND a.service = pg.service AND a.day = pg.day
+					AND a.queue_number < pg.queue_number AND a.waiting)
+				END) AS doc
+		FROM (SELECT t.*
+			FROM workflow_state ws
+			CROSS JOIN LATERAL (
+				SELECT t.id, t.uuid, t.state, t.channel, t.created_at,
+					q.branch, q.sector, q.service, q.day, q.queue_number,
+					q.phone, q.called_at, q.finished_at, q.waiting
+				FROM ticket t
+				JOIN ticket_queue q ON q.ticket_id = t.id
+				WHERE t.customer_id = v_customer AND t.workflow = 'queue'
+					AND t.state = ws.state AND q.deleted_at IS NULL
+				ORDER BY t.created_at DESC
+				FETCH FIRST (least(v_offset, 9223372036854775807 - v_limit)
+					+ v_limit) ROWS WITH TIES
+			) t
+			WHERE ws.workflow = 'queue'
+			ORDER BY t.created_at DESC, t.id DESC
+			OFFSET v_offset LIMIT v_limit) pg
+		JOIN service sv ON sv.branch = pg.branch AND sv.sector = pg.sector
+			AND sv.code = pg.service
 	) p;
 
-	IF v_ids IS NULL THEN
+	IF v_data IS NULL THEN
 		/* past the last page: 404 only when there is no ticket at all */
 		PERFORM FROM ticket t JOIN ticket_queue q ON q.ticket_id = t.id
 		WHERE t.customer_id = v_customer AND t.workflow = 'queue'
@@ -472,8 +518,7 @@ BEGIN
 		RETURN CASE WHEN FOUND THEN http_json(200, '[]'::json)
 			ELSE http_empty(404) END;
 	END IF;
-
-	RETURN http_json(200, queue_render(v_ids, v_fields));
+	RETURN http_json(200, v_data);
 EXCEPTION WHEN OTHERS THEN
 	r := queue_caught(SQLSTATE);
 	IF r IS NULL THEN
@@ -601,13 +646,58 @@ SET search_path = pgticket, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
+	v_text		text;
+	v_id		uuid;
 	v_fields	text[];
-	t			ticket;
+	v_doc		json;
 	r			http_response;
 BEGIN
-	t := queue_ticket(request);
-	v_fields := queue_fields(request);
-	RETURN http_json(200, queue_render(ARRAY[t.id], v_fields) -> 0);
+	/* a variable, so that parse_uuid is inlined (not a call per use) */
+	v_text := queue_arg(request, 'ticket_id');
+	v_id := parse_uuid(v_text);
+	IF v_id IS NULL THEN
+		PERFORM req_fail(400, 'The ticket_id parameter must be a ticket id');
+	END IF;
+	/* one statement: the live ticket (as queue_ticket), as queue_render */
+	SELECT json_build_object(
+		'id', t.uuid,
+		'number', queue_label(sv.prefix, q.queue_number),
+		'status', t.state,
+		'channel', t.channel,
+		'branch_id', q.branch,
+		'sector_id', q.sector,
+		'service_id', q.service,
+		'customer_id_type', c.id_type,
+		'customer_id_number', c.id_number,
+		'phone', q.phone,
+		'created_at', fmt_iso8601(t.created_at),
+		'called_at', fmt_iso8601(q.called_at),
+		'finished_at', fmt_iso8601(q.finished_at),
+		'position', CASE WHEN q.waiting THEN
+			(SELECT count(*) FROM ticket_queue a
+			 WHERE a.branch = q.branch AND a.sector = q.sector
+				AND a.service = q.service AND a.day = q.day
+				AND a.queue_number < q.queue_number AND a.waiting)
+			END)
+	INTO v_doc
+	FROM ticket t
+	JOIN ticket_queue q ON q.ticket_id = t.id
+	JOIN service sv ON sv.branch = q.branch AND sv.sector = q.sector
+		AND sv.code = q.service
+	JOIN customer c ON c.id = t.customer_id
+	WHERE t.uuid = v_id AND t.workflow = 'queue' AND q.deleted_at IS NULL;
+	IF NOT FOUND THEN
+		PERFORM req_fail(404, 'The ticket was not found');
+	END IF;
+	IF request -> 'query' ? 'fields' THEN
+		v_fields := queue_fields(request);
+		IF v_fields IS NOT NULL THEN
+			v_doc := (SELECT json_object_agg(e.key, e.value ORDER BY e.n)
+				FROM json_each(v_doc) WITH ORDINALITY AS e(key, value, n)
+				WHERE e.key = ANY (v_fields));
+		END IF;
+	END IF;
+	RETURN http_json(200, v_doc);
 EXCEPTION WHEN OTHERS THEN
 	r := queue_caught(SQLSTATE);
 	IF r IS NULL THEN
