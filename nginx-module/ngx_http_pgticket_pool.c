@@ -605,6 +605,8 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
         slot->renew = 1;
 
         if (slot->n) {
+            /* the connection no longer logs as a request that waits */
+            ngx_http_pgticket_slot_log(slot);
             ngx_http_pgticket_slot_next(slot);
 
         } else {
@@ -780,7 +782,10 @@ ngx_http_pgticket_rerun_remove(ngx_http_pgticket_slot_t *slot,
 
     for (i = 0; i < slot->nrerun; i++) {
         if (slot->rerun[i] == ctx) {
-            slot->rerun[i] = slot->rerun[--slot->nrerun];
+            /* the others keep their order */
+            slot->nrerun--;
+            ngx_memmove(&slot->rerun[i], &slot->rerun[i + 1],
+                        (slot->nrerun - i) * sizeof(ngx_http_pgticket_ctx_t *));
             break;
         }
     }
