@@ -442,6 +442,7 @@ ngx_http_pgticket_create_main_conf(ngx_conf_t *cf)
 
     pmcf->pool_max = NGX_CONF_UNSET_UINT;
     pmcf->queue_max = NGX_CONF_UNSET_UINT;
+    pmcf->pipeline = NGX_CONF_UNSET_UINT;
     pmcf->timeout = NGX_CONF_UNSET_MSEC;
     pmcf->large_result = NGX_CONF_UNSET_SIZE;
 
@@ -463,6 +464,7 @@ ngx_http_pgticket_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_uint_value(pmcf->pool_max, 4);
     ngx_conf_init_uint_value(pmcf->queue_max, 256);
+    ngx_conf_init_uint_value(pmcf->pipeline, 4);
     ngx_conf_init_msec_value(pmcf->timeout, 5000);
     ngx_conf_init_size_value(pmcf->large_result, 1024 * 1024);
 
@@ -610,6 +612,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     pmcf->pool_max = 4;
     pmcf->queue_max = 256;
+    pmcf->pipeline = 4;
     pmcf->timeout = 5000;
     pmcf->large_result = 1024 * 1024;
 
@@ -632,6 +635,16 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             }
 
             pmcf->queue_max = n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "pipeline=", 9) == 0) {
+            n = ngx_atoi(value[i].data + 9, value[i].len - 9);
+            if (n == NGX_ERROR || n < 1 || n > 64) {
+                goto invalid;
+            }
+
+            pmcf->pipeline = n;
             continue;
         }
 

@@ -99,6 +99,7 @@ typedef struct {
     const char                  **values;
     ngx_uint_t                    pool_max;
     ngx_uint_t                    queue_max;
+    ngx_uint_t                    pipeline;    /* queries per connection */
     ngx_msec_t                    timeout;
     size_t                        large_result;
     ngx_array_t                   funcs;       /* ngx_http_pgticket_func_t */
@@ -140,6 +141,7 @@ struct ngx_http_pgticket_pq_s {
     ngx_uint_t                       stmt;       /* of the query running */
     const char                      *param;      /* the request document */
     PGresult                        *result;     /* first of the query */
+    ngx_uint_t                       inflight;   /* queries sent, not ended */
     ngx_http_pgticket_cancel_t      *cancel;
     ngx_uint_t                       down_level; /* logs a failed connect */
     ngx_http_pgticket_pq_handler_pt  handler;
@@ -166,7 +168,12 @@ struct ngx_http_pgticket_slot_s {
     ngx_log_t                     log;
     ngx_event_t                   timer;       /* cancel, drain, cool */
     ngx_http_pgticket_state_e     state;
-    ngx_http_pgticket_ctx_t      *ctx;         /* request being served */
+    ngx_http_pgticket_ctx_t     **fifo;        /* requests sent, in order */
+    ngx_uint_t                    head;
+    ngx_uint_t                    n;           /* in fifo, gone ones too */
+    ngx_http_pgticket_ctx_t     **rerun;       /* for the next connection */
+    ngx_uint_t                    nrerun;
+    unsigned                      renew:1;     /* closed once drained */
 };
 
 
@@ -205,6 +212,8 @@ struct ngx_http_pgticket_ctx_s {
     unsigned                      queued:1;
     unsigned                      retried:1;   /* after 40001, 40P01 */
     unsigned                      refreshed:1; /* after 0A000, 42804 */
+    unsigned                      overdue:1;   /* past its deadline, sent */
+    unsigned                      rerun:1;     /* in slot->rerun */
     unsigned                      too_large:1; /* over pgticket_body_limit */
     unsigned                      own:1;       /* the module's answer */
     unsigned                      replace:1;   /* nginx's error, reshaped */
@@ -255,6 +264,7 @@ ngx_int_t ngx_http_pgticket_pq_connect(ngx_http_pgticket_pq_t *pq);
 ngx_int_t ngx_http_pgticket_pq_send(ngx_http_pgticket_pq_t *pq,
     ngx_uint_t stmt, const char *param);
 ngx_uint_t ngx_http_pgticket_pq_idle(ngx_http_pgticket_pq_t *pq);
+ngx_uint_t ngx_http_pgticket_pq_room(ngx_http_pgticket_pq_t *pq);
 ngx_int_t ngx_http_pgticket_pq_cancel(ngx_http_pgticket_pq_t *pq);
 void ngx_http_pgticket_pq_set_log(ngx_http_pgticket_pq_t *pq,
     ngx_log_t *log);

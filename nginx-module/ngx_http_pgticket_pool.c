@@ -22,6 +22,18 @@
  * datum tuple was altered after the datum's creation"), which run again
  * on a new connection.
  *
+ * With "pipeline" above 1, a request that finds every connection open and
+ * busy is sent at once behind the queries running on the connection with
+ * the fewest (libpq pipeline mode, up to "pipeline" each), each query with
+ * its own Sync, so each request stays a transaction of its own and is
+ * answered once its commit is done.  A slot keeps the requests it sent in
+ * a ring, in order; results come in that order.  A cancel request hits
+ * whatever the backend runs, so a request past its deadline is cancelled
+ * only when it is alone on its connection, and nothing more is sent there
+ * meanwhile.  A stale or large-result connection takes nothing more and
+ * is replaced once drained, the stale requests running again on the new
+ * one.
+ *
  * While the database is unreachable (a connection attempt failed and no
  * connection is open), one attempt is made at a time, by a timer with a
  * growing delay or by a request after NGX_HTTP_PGTICKET_RECONNECT_DELAY,
@@ -45,9 +57,26 @@ static ngx_int_t ngx_http_pgticket_pool_connect(
 static ngx_uint_t ngx_http_pgticket_pool_live(ngx_http_pgticket_pool_t *pool);
 static void ngx_http_pgticket_assign(ngx_http_pgticket_slot_t *slot,
     ngx_http_pgticket_ctx_t *ctx);
-static ngx_int_t ngx_http_pgticket_send(ngx_http_pgticket_slot_t *slot);
-static ngx_http_pgticket_ctx_t *ngx_http_pgticket_detach(
+static ngx_int_t ngx_http_pgticket_send(ngx_http_pgticket_slot_t *slot,
+    ngx_http_pgticket_ctx_t *ctx);
+static void ngx_http_pgticket_fifo_push(ngx_http_pgticket_slot_t *slot,
+    ngx_http_pgticket_ctx_t *ctx);
+static ngx_http_pgticket_ctx_t *ngx_http_pgticket_fifo_pop(
     ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_fifo_remove(ngx_http_pgticket_slot_t *slot,
+    ngx_http_pgticket_ctx_t *ctx);
+static ngx_uint_t ngx_http_pgticket_fifo_live(ngx_http_pgticket_slot_t *slot);
+static ngx_http_pgticket_slot_t *ngx_http_pgticket_pool_room(
+    ngx_http_pgticket_pool_t *pool);
+static void ngx_http_pgticket_detach(ngx_http_pgticket_ctx_t *ctx);
+static void ngx_http_pgticket_slot_log(ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_slot_next(ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_slot_renew(ngx_http_pgticket_slot_t *slot);
+static void ngx_http_pgticket_rerun_remove(ngx_http_pgticket_slot_t *slot,
+    ngx_http_pgticket_ctx_t *ctx);
+static void ngx_http_pgticket_slot_fail(ngx_http_pgticket_slot_t *slot,
+    ngx_uint_t down);
+static ngx_int_t ngx_http_pgticket_send_all(ngx_http_pgticket_slot_t *slot);
 static void ngx_http_pgticket_slot_idle(ngx_http_pgticket_slot_t *slot);
 static void ngx_http_pgticket_slot_free(ngx_http_pgticket_slot_t *slot);
 static void ngx_http_pgticket_reject(ngx_http_pgticket_ctx_t *ctx,
@@ -115,6 +144,15 @@ ngx_http_pgticket_pool_init(ngx_cycle_t *cycle,
 
         slot->pool = pool;
         slot->state = NGX_HTTP_PGTICKET_FREE;
+
+        slot->fifo = ngx_pcalloc(cycle->pool, 2 * pmcf->pipeline
+                                 * sizeof(ngx_http_pgticket_ctx_t *));
+        if (slot->fifo == NULL) {
+            return NGX_ERROR;
+        }
+
+        slot->rerun = slot->fifo + pmcf->pipeline;
+
         slot->log = *cycle->log;
 
         slot->timer.handler = ngx_http_pgticket_slot_timeout;
@@ -157,7 +195,7 @@ ngx_http_pgticket_pool_done(ngx_http_pgticket_pool_t *pool)
             ngx_del_timer(&slot->timer);
         }
 
-        slot->ctx = NULL;
+        slot->n = 0;
         ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
         ngx_http_pgticket_pq_done(&slot->pq);
     }
@@ -206,6 +244,18 @@ ngx_http_pgticket_pool_acquire(ngx_http_request_t *r,
         ngx_add_timer(&ctx->timer, pmcf->timeout);
         ngx_http_pgticket_assign(slot, ctx);
         return;
+    }
+
+    /* every connection open and busy: behind a running query (pipeline) */
+
+    if (pool->nwaiting == 0 && pool->nfree == 0 && pool->nconnecting == 0) {
+        slot = ngx_http_pgticket_pool_room(pool);
+
+        if (slot) {
+            ngx_add_timer(&ctx->timer, pmcf->timeout);
+            ngx_http_pgticket_assign(slot, ctx);
+            return;
+        }
     }
 
     /*
@@ -302,6 +352,28 @@ ngx_http_pgticket_pool_dispatch(ngx_http_pgticket_pool_t *pool)
         if (ngx_http_pgticket_pool_connect(pool) != NGX_OK) {
             break;
         }
+    }
+
+    /*
+     * every connection is open and busy: the requests beyond those that
+     * connections being opened will take are sent behind running queries,
+     * to the connection with the fewest
+     */
+
+    while (pool->nfree == 0 && pool->nwaiting > pool->nconnecting) {
+        slot = ngx_http_pgticket_pool_room(pool);
+        if (slot == NULL) {
+            break;
+        }
+
+        q = ngx_queue_head(&pool->waiting);
+        ctx = ngx_queue_data(q, ngx_http_pgticket_ctx_t, queue);
+
+        ngx_queue_remove(q);
+        ctx->queued = 0;
+        pool->nwaiting--;
+
+        ngx_http_pgticket_assign(slot, ctx);
     }
 
     if (pool->nfree < pool->pmcf->pool_max) {
@@ -414,7 +486,6 @@ static void
 ngx_http_pgticket_pool_event(ngx_http_pgticket_pq_t *pq, ngx_uint_t event,
     PGresult *res)
 {
-    ngx_http_pgticket_ctx_t   *ctx;
     ngx_http_pgticket_pool_t  *pool;
     ngx_http_pgticket_slot_t  *slot;
 
@@ -451,16 +522,14 @@ ngx_http_pgticket_pool_event(ngx_http_pgticket_pq_t *pq, ngx_uint_t event,
             }
         }
 
-        if (slot->ctx) {
-            /* a new connection for a request to run again on */
+        if (slot->n) {
+            /* a new connection for requests to run again on */
 
             slot->state = NGX_HTTP_PGTICKET_BUSY;
+            ngx_http_pgticket_slot_log(slot);
 
-            if (ngx_http_pgticket_send(slot) != NGX_OK) {
-                ctx = ngx_http_pgticket_detach(slot);
-                ngx_http_pgticket_slot_free(slot);
-                ngx_http_pgticket_reject(ctx,
-                                         NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+            if (ngx_http_pgticket_send_all(slot) != NGX_OK) {
+                ngx_http_pgticket_slot_fail(slot, 0);
             }
 
             break;
@@ -475,23 +544,11 @@ ngx_http_pgticket_pool_event(ngx_http_pgticket_pq_t *pq, ngx_uint_t event,
 
     case NGX_HTTP_PGTICKET_PQ_DOWN:
         pool->nconnecting--;
-        ctx = ngx_http_pgticket_detach(slot);
-        ngx_http_pgticket_slot_free(slot);
-        ngx_http_pgticket_pool_down(pool);
-
-        if (ctx) {
-            ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
-        }
-
+        ngx_http_pgticket_slot_fail(slot, 1);
         break;
 
     default: /* NGX_HTTP_PGTICKET_PQ_LOST */
-        ctx = ngx_http_pgticket_detach(slot);
-        ngx_http_pgticket_slot_free(slot);
-
-        if (ctx) {
-            ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
-        }
+        ngx_http_pgticket_slot_fail(slot, 0);
 
         /*
          * the last connection is gone (the server restarted, or closed
@@ -523,9 +580,18 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
 
     pool = slot->pool;
 
-    if (slot->state == NGX_HTTP_PGTICKET_BUSY && !slot->ctx->refreshed
+    /* results come in the order the queries were sent */
+
+    ctx = ngx_http_pgticket_fifo_pop(slot);
+
+    if (ctx && slot->state == NGX_HTTP_PGTICKET_BUSY && !ctx->refreshed
         && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_stale))
     {
+        /*
+         * rolled back: the request runs again on a new connection, once
+         * the queries sent behind it on this one have ended
+         */
+
         ngx_log_error(NGX_LOG_NOTICE, slot->pq.log, 0,
                       "pgticket: SQLSTATE %s, a function or type may have "
                       "changed under the connection: running the request "
@@ -533,12 +599,24 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
                       PQresultErrorField(res, PG_DIAG_SQLSTATE));
 
         PQclear(res);
-        slot->ctx->refreshed = 1;
-        ngx_http_pgticket_refresh(slot);
+        ctx->refreshed = 1;
+        ctx->rerun = 1;
+        slot->rerun[slot->nrerun++] = ctx;
+        slot->renew = 1;
+
+        if (slot->n) {
+            /* the connection no longer logs as a request that waits */
+            ngx_http_pgticket_slot_log(slot);
+            ngx_http_pgticket_slot_next(slot);
+
+        } else {
+            ngx_http_pgticket_slot_renew(slot);
+        }
+
         return;
     }
 
-    if (slot->state == NGX_HTTP_PGTICKET_BUSY && !slot->ctx->retried
+    if (ctx && slot->state == NGX_HTTP_PGTICKET_BUSY && !ctx->retried
         && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_retry))
     {
         /* rolled back by a serialization failure or a deadlock: again */
@@ -548,22 +626,24 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
                       PQresultErrorField(res, PG_DIAG_SQLSTATE));
 
         PQclear(res);
-        slot->ctx->retried = 1;
+        ctx->retried = 1;
+        ngx_http_pgticket_fifo_push(slot, ctx);
 
-        if (ngx_http_pgticket_send(slot) != NGX_OK) {
-            ctx = ngx_http_pgticket_detach(slot);
-            ngx_http_pgticket_slot_free(slot);
-            ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+        if (ngx_http_pgticket_send(slot, ctx) != NGX_OK) {
+            ngx_http_pgticket_slot_fail(slot, 0);
         }
 
         return;
     }
 
-    ctx = ngx_http_pgticket_detach(slot);
+    if (ctx) {
+        ngx_http_pgticket_detach(ctx);
+    }
 
     /*
      * libpq keeps the buffer that received a large result for the life of
-     * the connection: close it, so that the worker's memory comes back
+     * the connection: it is closed (once the queries behind are through),
+     * so that the worker's memory comes back
      */
 
     size = ngx_http_pgticket_result_size(res);
@@ -573,23 +653,37 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
                        "pgticket slot %p: closed after a result of %uz "
                        "bytes", slot, size);
 
-        ngx_http_pgticket_pq_close(&slot->pq);
-        ngx_http_pgticket_slot_free(slot);
+        slot->renew = 1;
+    }
 
-    } else if (!ngx_http_pgticket_pq_idle(&slot->pq)) {
+    if (slot->n) {
+        ngx_http_pgticket_slot_next(slot);
 
-        /*
-         * a cancel request for the query is still on its way: the
-         * connection runs nothing else until it is through (READY), or
-         * the cancel could hit the next query
-         */
-
-        slot->state = NGX_HTTP_PGTICKET_COOLING;
-        ngx_add_timer(&slot->timer, pool->pmcf->timeout);
+    } else if (slot->renew) {
+        ngx_http_pgticket_slot_renew(slot);
 
     } else {
-        ngx_http_pgticket_slot_idle(slot);
+        if (slot->timer.timer_set) {
+            ngx_del_timer(&slot->timer);
+        }
+
+        if (!ngx_http_pgticket_pq_idle(&slot->pq)) {
+
+            /*
+             * a cancel request for the query is still on its way: the
+             * connection runs nothing else until it is through (READY), or
+             * the cancel could hit the next query
+             */
+
+            slot->state = NGX_HTTP_PGTICKET_COOLING;
+            ngx_add_timer(&slot->timer, pool->pmcf->timeout);
+
+        } else {
+            ngx_http_pgticket_slot_idle(slot);
+        }
     }
+
+    ngx_http_pgticket_slot_log(slot);
 
     if (ctx == NULL) {
         /* the request went away: the result is drained */
@@ -604,12 +698,107 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
 }
 
 
-/* the slot's connection is replaced, its request stays with it */
+/*
+ * A result came and others are still to come: the slot drains if nobody
+ * waits for them, and an overdue request left alone is cancelled now.
+ */
+
+static void
+ngx_http_pgticket_slot_next(ngx_http_pgticket_slot_t *slot)
+{
+    ngx_http_pgticket_ctx_t  *ctx;
+
+    if (ngx_http_pgticket_fifo_live(slot) == 0) {
+        if (slot->state != NGX_HTTP_PGTICKET_DRAINING) {
+            if (slot->timer.timer_set) {
+                ngx_del_timer(&slot->timer);
+            }
+
+            slot->state = NGX_HTTP_PGTICKET_DRAINING;
+            ngx_add_timer(&slot->timer, slot->pool->pmcf->timeout);
+        }
+
+        return;
+    }
+
+    ctx = slot->fifo[slot->head];
+
+    if (slot->n == 1 && ctx->overdue
+        && slot->state == NGX_HTTP_PGTICKET_BUSY)
+    {
+        /* alone now: its cancel request can only hit its own statement */
+
+        ngx_log_error(NGX_LOG_WARN, ctx->request->connection->log, 0,
+                      "pgticket: request timed out in PostgreSQL, "
+                      "cancelling its statement");
+
+        slot->state = NGX_HTTP_PGTICKET_CANCELLING;
+        ngx_http_pgticket_cancel(slot);
+    }
+}
+
+
+/*
+ * The slot's connection is drained and must go (stale, or holding a large
+ * buffer): requests to run again get a new one, otherwise it is freed.
+ */
+
+static void
+ngx_http_pgticket_slot_renew(ngx_http_pgticket_slot_t *slot)
+{
+    ngx_uint_t                i;
+    ngx_http_pgticket_ctx_t  *ctx;
+
+    slot->renew = 0;
+
+    if (slot->timer.timer_set) {
+        ngx_del_timer(&slot->timer);
+    }
+
+    for (i = 0; i < slot->nrerun; i++) {
+        ctx = slot->rerun[i];
+        ctx->rerun = 0;
+        ngx_http_pgticket_fifo_push(slot, ctx);
+    }
+
+    slot->nrerun = 0;
+
+    if (slot->n) {
+        ngx_http_pgticket_refresh(slot);
+        return;
+    }
+
+    ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
+    ngx_http_pgticket_pq_close(&slot->pq);
+    ngx_http_pgticket_slot_free(slot);
+}
+
+
+static void
+ngx_http_pgticket_rerun_remove(ngx_http_pgticket_slot_t *slot,
+    ngx_http_pgticket_ctx_t *ctx)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < slot->nrerun; i++) {
+        if (slot->rerun[i] == ctx) {
+            /* the others keep their order */
+            slot->nrerun--;
+            ngx_memmove(&slot->rerun[i], &slot->rerun[i + 1],
+                        (slot->nrerun - i) * sizeof(ngx_http_pgticket_ctx_t *));
+            break;
+        }
+    }
+
+    ctx->rerun = 0;
+}
+
+
+/* the slot's connection is replaced, its requests stay with it */
 
 static void
 ngx_http_pgticket_refresh(ngx_http_pgticket_slot_t *slot)
 {
-    ngx_http_pgticket_ctx_t   *ctx;
     ngx_http_pgticket_pool_t  *pool;
 
     pool = slot->pool;
@@ -620,10 +809,7 @@ ngx_http_pgticket_refresh(ngx_http_pgticket_slot_t *slot)
     slot->pq.down_level = NGX_LOG_ERR;
 
     if (ngx_http_pgticket_pq_connect(&slot->pq) != NGX_OK) {
-        ctx = ngx_http_pgticket_detach(slot);
-        ngx_http_pgticket_slot_free(slot);
-        ngx_http_pgticket_pool_down(pool);
-        ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+        ngx_http_pgticket_slot_fail(slot, 1);
         return;
     }
 
@@ -636,35 +822,31 @@ static void
 ngx_http_pgticket_assign(ngx_http_pgticket_slot_t *slot,
     ngx_http_pgticket_ctx_t *ctx)
 {
-    ngx_queue_remove(&slot->queue);
+    if (slot->state == NGX_HTTP_PGTICKET_IDLE) {
+        ngx_queue_remove(&slot->queue);
+    }
 
     slot->state = NGX_HTTP_PGTICKET_BUSY;
-    slot->ctx = ctx;
-    ctx->slot = slot;
+    ngx_http_pgticket_fifo_push(slot, ctx);
 
-    /* while in use, the connection logs as its request */
+    /* while in use, the connection logs as its oldest request */
 
-    ngx_http_pgticket_pq_set_log(&slot->pq, ctx->request->connection->log);
+    ngx_http_pgticket_slot_log(slot);
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, slot->pq.log, 0,
-                   "pgticket slot %p: serving request %p", slot,
-                   ctx->request);
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, slot->pq.log, 0,
+                   "pgticket slot %p: serving request %p (%ui sent)", slot,
+                   ctx->request, slot->n);
 
-    if (ngx_http_pgticket_send(slot) != NGX_OK) {
-        ngx_http_pgticket_detach(slot);
-        ngx_http_pgticket_slot_free(slot);
-        ngx_http_pgticket_reject(ctx, NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+    if (ngx_http_pgticket_send(slot, ctx) != NGX_OK) {
+        ngx_http_pgticket_slot_fail(slot, 0);
     }
 }
 
 
 static ngx_int_t
-ngx_http_pgticket_send(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_send(ngx_http_pgticket_slot_t *slot,
+    ngx_http_pgticket_ctx_t *ctx)
 {
-    ngx_http_pgticket_ctx_t  *ctx;
-
-    ctx = slot->ctx;
-
     return ngx_http_pgticket_pq_send(&slot->pq,
                           ngx_http_pgticket_stmt(ctx->route->func,
                                ctx->request->method == NGX_HTTP_HEAD),
@@ -672,33 +854,235 @@ ngx_http_pgticket_send(ngx_http_pgticket_slot_t *slot)
 }
 
 
-/* the slot leaves its request, if it has one */
+/* a new connection: the requests that waited for it, in order */
+
+static ngx_int_t
+ngx_http_pgticket_send_all(ngx_http_pgticket_slot_t *slot)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < slot->n; i++) {
+        if (ngx_http_pgticket_send(slot, slot->fifo[(slot->head + i)
+                                                 % slot->pool->pmcf->pipeline])
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The requests a slot's connection has sent, oldest first, in a ring of
+ * "pipeline" entries.  An entry whose request went away is NULL until its
+ * result comes (and is dropped).  While the slot connects, its entries
+ * are not sent yet, and one that goes away is removed.
+ */
+
+static void
+ngx_http_pgticket_fifo_push(ngx_http_pgticket_slot_t *slot,
+    ngx_http_pgticket_ctx_t *ctx)
+{
+    ngx_uint_t  depth;
+
+    depth = slot->pool->pmcf->pipeline;
+
+    slot->fifo[(slot->head + slot->n) % depth] = ctx;
+    slot->n++;
+    ctx->slot = slot;
+}
+
 
 static ngx_http_pgticket_ctx_t *
-ngx_http_pgticket_detach(ngx_http_pgticket_slot_t *slot)
+ngx_http_pgticket_fifo_pop(ngx_http_pgticket_slot_t *slot)
 {
     ngx_http_pgticket_ctx_t  *ctx;
 
-    ctx = slot->ctx;
-
-    if (slot->timer.timer_set) {
-        ngx_del_timer(&slot->timer);
-    }
-
-    ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
-
-    if (ctx == NULL) {
+    if (slot->n == 0) {
         return NULL;
     }
 
-    slot->ctx = NULL;
+    ctx = slot->fifo[slot->head];
+    slot->fifo[slot->head] = NULL;
+    slot->head = (slot->head + 1) % slot->pool->pmcf->pipeline;
+    slot->n--;
+
+    return ctx;
+}
+
+
+static void
+ngx_http_pgticket_fifo_remove(ngx_http_pgticket_slot_t *slot,
+    ngx_http_pgticket_ctx_t *ctx)
+{
+    ngx_uint_t  i, depth, found;
+
+    depth = slot->pool->pmcf->pipeline;
+    found = 0;
+
+    for (i = 0; i < slot->n; i++) {
+        if (slot->fifo[(slot->head + i) % depth] == ctx) {
+            found = 1;
+        }
+
+        if (found && i + 1 < slot->n) {
+            slot->fifo[(slot->head + i) % depth] =
+                                    slot->fifo[(slot->head + i + 1) % depth];
+        }
+    }
+
+    if (found) {
+        slot->n--;
+        slot->fifo[(slot->head + slot->n) % depth] = NULL;
+    }
+}
+
+
+/* requests in the ring that are still there to be answered */
+
+static ngx_uint_t
+ngx_http_pgticket_fifo_live(ngx_http_pgticket_slot_t *slot)
+{
+    ngx_uint_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < slot->n; i++) {
+        if (slot->fifo[(slot->head + i) % slot->pool->pmcf->pipeline]) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * The busy connection that may take one more query: in pipeline mode,
+ * running only requests still waited for and none past its deadline (a
+ * cancel must hit only the request it is for), with the fewest sent.
+ */
+
+static ngx_http_pgticket_slot_t *
+ngx_http_pgticket_pool_room(ngx_http_pgticket_pool_t *pool)
+{
+    ngx_uint_t                 i, j;
+    ngx_http_pgticket_ctx_t   *ctx;
+    ngx_http_pgticket_slot_t  *slot, *best;
+
+    if (pool->pmcf->pipeline < 2) {
+        return NULL;
+    }
+
+    best = NULL;
+
+    for (i = 0; i < pool->pmcf->pool_max; i++) {
+        slot = &pool->slots[i];
+
+        if (slot->state != NGX_HTTP_PGTICKET_BUSY || slot->renew
+            || !ngx_http_pgticket_pq_room(&slot->pq)
+            || (best && best->n <= slot->n))
+        {
+            continue;
+        }
+
+        for (j = 0; j < slot->n; j++) {
+            ctx = slot->fifo[(slot->head + j) % pool->pmcf->pipeline];
+
+            if (ctx == NULL || ctx->overdue) {
+                break;
+            }
+        }
+
+        if (j == slot->n) {
+            best = slot;
+        }
+    }
+
+    return best;
+}
+
+
+/* a request leaves its slot */
+
+static void
+ngx_http_pgticket_detach(ngx_http_pgticket_ctx_t *ctx)
+{
     ctx->slot = NULL;
 
     if (ctx->timer.timer_set) {
         ngx_del_timer(&ctx->timer);
     }
+}
 
-    return ctx;
+
+/* the connection logs as the oldest request it serves, or as the slot */
+
+static void
+ngx_http_pgticket_slot_log(ngx_http_pgticket_slot_t *slot)
+{
+    ngx_uint_t                i;
+    ngx_http_pgticket_ctx_t  *ctx;
+
+    for (i = 0; i < slot->n; i++) {
+        ctx = slot->fifo[(slot->head + i) % slot->pool->pmcf->pipeline];
+
+        if (ctx) {
+            ngx_http_pgticket_pq_set_log(&slot->pq,
+                                         ctx->request->connection->log);
+            return;
+        }
+    }
+
+    ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
+}
+
+
+/*
+ * The slot's connection is closed (or could not be opened, "down"): each
+ * request it had sent gets the answer of a lost query, which may have
+ * been done: none is run again.
+ */
+
+static void
+ngx_http_pgticket_slot_fail(ngx_http_pgticket_slot_t *slot, ngx_uint_t down)
+{
+    ngx_uint_t                 i, n;
+    ngx_http_pgticket_ctx_t   *ctx, *lost[2 * 64];
+
+    n = 0;
+
+    while (slot->n) {
+        ctx = ngx_http_pgticket_fifo_pop(slot);
+
+        if (ctx) {
+            ngx_http_pgticket_detach(ctx);
+            lost[n++] = ctx;
+        }
+    }
+
+    for (i = 0; i < slot->nrerun; i++) {
+        ctx = slot->rerun[i];
+        ctx->rerun = 0;
+        ngx_http_pgticket_detach(ctx);
+        lost[n++] = ctx;
+    }
+
+    slot->nrerun = 0;
+
+    ngx_http_pgticket_pq_set_log(&slot->pq, &slot->log);
+    ngx_http_pgticket_pq_close(&slot->pq);
+    ngx_http_pgticket_slot_free(slot);
+
+    if (down) {
+        ngx_http_pgticket_pool_down(slot->pool);
+    }
+
+    for (i = 0; i < n; i++) {
+        ngx_http_pgticket_reject(lost[i], NGX_HTTP_PGTICKET_ERR_UNAVAILABLE);
+    }
 }
 
 
@@ -727,6 +1111,10 @@ ngx_http_pgticket_slot_free(ngx_http_pgticket_slot_t *slot)
     }
 
     slot->state = NGX_HTTP_PGTICKET_FREE;
+    slot->head = 0;
+    slot->n = 0;
+    slot->nrerun = 0;
+    slot->renew = 0;
     ngx_queue_insert_tail(&slot->pool->free, &slot->queue);
     slot->pool->nfree++;
 
@@ -761,9 +1149,17 @@ ngx_http_pgticket_request_timeout(ngx_event_t *ev)
     r = ctx->request;
     slot = ctx->slot;
 
-    if (slot && slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
+    if (slot && ctx->rerun) {
+        /* waits for a new connection: what ran was rolled back */
+        ngx_http_pgticket_rerun_remove(slot, ctx);
+        ngx_http_pgticket_detach(ctx);
+        slot = NULL;
+
+    } else if (slot && slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
         /* to be run again on a new connection: what ran was rolled back */
-        ngx_http_pgticket_detach(slot);
+        ngx_http_pgticket_fifo_remove(slot, ctx);
+        ngx_http_pgticket_detach(ctx);
+        ngx_http_pgticket_slot_log(slot);
         slot = NULL;
     }
 
@@ -782,6 +1178,22 @@ ngx_http_pgticket_request_timeout(ngx_event_t *ev)
 
         ngx_http_pgticket_answer(r, ngx_http_pgticket_send_unavailable(r,
                                             NGX_HTTP_PGTICKET_ERR_TIMEOUT));
+        return;
+    }
+
+    if (slot->n > 1) {
+        /*
+         * other queries are in flight on the connection: a cancel request
+         * hits whatever the backend runs, which may be one of them.  The
+         * request is cancelled once it is alone, answered when it ends.
+         */
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "pgticket: request timed out in PostgreSQL behind "
+                      "%ui other queries on its connection",
+                      slot->n - 1);
+
+        ctx->overdue = 1;
         return;
     }
 
@@ -863,10 +1275,7 @@ ngx_http_pgticket_slot_close(ngx_http_pgticket_slot_t *slot)
 
     pool = slot->pool;
 
-    ngx_http_pgticket_detach(slot);
-    ngx_http_pgticket_pq_close(&slot->pq);
-    ngx_http_pgticket_slot_free(slot);
-
+    ngx_http_pgticket_slot_fail(slot, 0);
     ngx_http_pgticket_pool_dispatch(pool);
 }
 
@@ -876,6 +1285,7 @@ ngx_http_pgticket_ctx_cleanup(void *data)
 {
     ngx_http_pgticket_ctx_t *ctx = data;
 
+    ngx_uint_t                 i;
     ngx_http_pgticket_slot_t  *slot;
 
     if (ctx->timer.timer_set) {
@@ -890,24 +1300,46 @@ ngx_http_pgticket_ctx_cleanup(void *data)
 
     slot = ctx->slot;
 
-    if (slot && slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
-        /* the new connection will be idle once it is set up */
-        ngx_http_pgticket_detach(slot);
+    if (slot && ctx->rerun) {
+        ngx_http_pgticket_rerun_remove(slot, ctx);
+        ngx_http_pgticket_detach(ctx);
+
+    } else if (slot && slot->state == NGX_HTTP_PGTICKET_CONNECTING) {
+        /* not sent yet: the new connection serves the others, if any */
+        ngx_http_pgticket_fifo_remove(slot, ctx);
+        ngx_http_pgticket_detach(ctx);
+        ngx_http_pgticket_slot_log(slot);
 
     } else if (slot) {
         /*
-         * the result will be read and dropped before the slot is reused;
-         * a server that never answers (statement_timeout cannot help when
-         * it is stopped or unreachable) must not hold the slot for ever
+         * the result will be read and dropped; a server that never
+         * answers (statement_timeout cannot help when it is stopped or
+         * unreachable) must not hold the slot for ever
          */
 
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
-                       "pgticket slot %p: request gone, draining", slot);
+        for (i = 0; i < slot->n; i++) {
+            if (slot->fifo[(slot->head + i) % ctx->pool->pmcf->pipeline]
+                == ctx)
+            {
+                slot->fifo[(slot->head + i) % ctx->pool->pmcf->pipeline] =
+                                                                        NULL;
+            }
+        }
 
-        ngx_http_pgticket_detach(slot);
+        ngx_http_pgticket_detach(ctx);
+        ngx_http_pgticket_slot_log(slot);
 
-        slot->state = NGX_HTTP_PGTICKET_DRAINING;
-        ngx_add_timer(&slot->timer, ctx->pool->pmcf->timeout);
+        if (ngx_http_pgticket_fifo_live(slot) == 0) {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
+                           "pgticket slot %p: request gone, draining", slot);
+
+            if (slot->timer.timer_set) {
+                ngx_del_timer(&slot->timer);
+            }
+
+            slot->state = NGX_HTTP_PGTICKET_DRAINING;
+            ngx_add_timer(&slot->timer, ctx->pool->pmcf->timeout);
+        }
     }
 
     if (ctx->result) {

@@ -10,6 +10,11 @@
  * PQconsumeInput() / PQisBusy() / PQgetResult().  A cancel request, which
  * libpq only sends blocking (PQcancel()), runs on nginx's thread pool.
  *
+ * With "pipeline" above 1 the connection enters libpq's pipeline mode once
+ * set up: up to "pipeline" queries may be in flight, each followed by its
+ * own PQpipelineSync(), and each is reported when its Sync's result
+ * (PGRES_PIPELINE_SYNC) is read, its transaction ended.
+ *
  * This layer knows nothing of pools or requests: its owner starts it,
  * sends queries on it, and hears back through one handler (pq->handler):
  * READY when it is set up (or, after a query's RESULT, once it may run
@@ -65,6 +70,10 @@ static ngx_int_t ngx_http_pgticket_pq_setup_result(ngx_http_pgticket_pq_t *pq,
 static ngx_int_t ngx_http_pgticket_pq_execute(ngx_http_pgticket_pq_t *pq);
 static ngx_int_t ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq);
 static void ngx_http_pgticket_pq_read(ngx_http_pgticket_pq_t *pq);
+static ngx_int_t ngx_http_pgticket_pq_read_pipeline(
+    ngx_http_pgticket_pq_t *pq);
+static void ngx_http_pgticket_pq_keep(ngx_http_pgticket_pq_t *pq,
+    PGresult *res);
 static void ngx_http_pgticket_pq_timeout(ngx_event_t *ev);
 static void ngx_http_pgticket_pq_fail(ngx_http_pgticket_pq_t *pq,
     ngx_uint_t level, char *what);
@@ -214,6 +223,7 @@ ngx_http_pgticket_pq_close(ngx_http_pgticket_pq_t *pq)
 
     pq->phase = NGX_HTTP_PGTICKET_PQ_CLOSED;
     pq->param = NULL;
+    pq->inflight = 0;
     pq->log->action = NULL;
 }
 
@@ -580,12 +590,23 @@ ngx_http_pgticket_pq_send(ngx_http_pgticket_pq_t *pq, ngx_uint_t stmt,
 }
 
 
-/* whether a query may be sent now */
+/* whether a query may be sent now (in a pipeline, see pq_room) */
 
 ngx_uint_t
 ngx_http_pgticket_pq_idle(ngx_http_pgticket_pq_t *pq)
 {
     return pq->phase == NGX_HTTP_PGTICKET_PQ_IDLE;
+}
+
+
+/* whether one more query may be sent behind those running (pipeline) */
+
+ngx_uint_t
+ngx_http_pgticket_pq_room(ngx_http_pgticket_pq_t *pq)
+{
+    return pq->phase == NGX_HTTP_PGTICKET_PQ_QUERY
+           && pq->inflight < pq->conf->pipeline
+           && PQpipelineStatus(pq->conn) == PQ_PIPELINE_ON;
 }
 
 
@@ -618,11 +639,19 @@ ngx_http_pgticket_pq_execute(ngx_http_pgticket_pq_t *pq)
                                1, NULL, &pq->param, NULL, NULL, 0);
     }
 
+    /* in a pipeline, each query is a transaction of its own: its Sync */
+
+    if (ok && pq->conf->pipeline > 1) {
+        ok = PQpipelineSync(pq->conn);
+    }
+
     if (!ok) {
         ngx_http_pgticket_pq_log(NGX_LOG_ERR, pq->log, "could not send query",
                                  PQerrorMessage(pq->conn));
         return NGX_ERROR;
     }
+
+    pq->inflight++;
 
     if (ngx_http_pgticket_pq_flush(pq) != NGX_OK) {
         return NGX_ERROR;
@@ -707,6 +736,16 @@ ngx_http_pgticket_pq_read(ngx_http_pgticket_pq_t *pq)
         goto done;
     }
 
+    if (pq->phase == NGX_HTTP_PGTICKET_PQ_QUERY
+        && PQpipelineStatus(pq->conn) != PQ_PIPELINE_OFF)
+    {
+        if (ngx_http_pgticket_pq_read_pipeline(pq) != NGX_OK) {
+            return;
+        }
+
+        goto done;
+    }
+
     while (!PQisBusy(pq->conn)) {
         res = PQgetResult(pq->conn);
 
@@ -721,11 +760,8 @@ ngx_http_pgticket_pq_read(ngx_http_pgticket_pq_t *pq)
                     return;
                 }
 
-            } else if (pq->result == NULL) {
-                pq->result = res;
-
             } else {
-                PQclear(res);
+                ngx_http_pgticket_pq_keep(pq, res);
             }
 
             continue;
@@ -765,6 +801,102 @@ done:
 
 
 /*
+ * Results in pipeline mode: each query's results, a NULL, then the
+ * PGRES_PIPELINE_SYNC of its own Sync, after which its transaction has
+ * ended (committed, or rolled back by an error): only then is the query
+ * reported.  NGX_OK: read what there was; NGX_DONE: the connection was
+ * closed or replaced (by the owner, or failing), nothing of it may be
+ * touched.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_pq_read_pipeline(ngx_http_pgticket_pq_t *pq)
+{
+    PGconn      *conn;
+    PGresult    *res;
+    ngx_int_t    rc;
+    ngx_uint_t   ended;
+
+    ended = 0;
+    conn = pq->conn;
+
+    while (pq->inflight && !PQisBusy(conn)) {
+        res = PQgetResult(conn);
+
+        if (res == NULL) {
+            if (PQstatus(conn) == CONNECTION_BAD) {
+                ngx_http_pgticket_pq_fail(pq, NGX_LOG_ERR,
+                                          "lost PostgreSQL connection");
+                return NGX_DONE;
+            }
+
+            if (ended) {
+                /* not two ends in a row: wait for the Sync */
+                break;
+            }
+
+            ended = 1;
+            continue;
+        }
+
+        ended = 0;
+
+        if (PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+            ngx_http_pgticket_pq_keep(pq, res);
+            continue;
+        }
+
+        PQclear(res);
+
+        rc = ngx_http_pgticket_pq_complete(pq);
+
+        if (rc == NGX_ERROR) {
+            ngx_http_pgticket_pq_fail(pq, NGX_LOG_ERR,
+                                      "lost PostgreSQL connection");
+            return NGX_DONE;
+        }
+
+        /* the owner may have closed the connection, or opened another */
+
+        if (pq->conn != conn
+            || (pq->phase != NGX_HTTP_PGTICKET_PQ_QUERY
+                && pq->phase != NGX_HTTP_PGTICKET_PQ_IDLE
+                && pq->phase != NGX_HTTP_PGTICKET_PQ_COOLING))
+        {
+            return NGX_DONE;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The result a query reports: its first, unless an error came after it
+ * (the commit of its transaction failed), which is then what happened.
+ */
+
+static void
+ngx_http_pgticket_pq_keep(ngx_http_pgticket_pq_t *pq, PGresult *res)
+{
+    if (pq->result == NULL) {
+        pq->result = res;
+        return;
+    }
+
+    if (PQresultStatus(res) == PGRES_FATAL_ERROR
+        && PQresultStatus(pq->result) != PGRES_FATAL_ERROR)
+    {
+        PQclear(pq->result);
+        pq->result = res;
+        return;
+    }
+
+    PQclear(res);
+}
+
+
+/*
  * A command ended.  NGX_AGAIN: the next one is sent; NGX_DONE: the owner
  * was told (nothing of pq may be touched after); NGX_ERROR: failed.
  */
@@ -781,6 +913,13 @@ ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq)
         }
 
         ngx_del_timer(&pq->timer);
+
+        if (pq->conf->pipeline > 1 && !PQenterPipelineMode(pq->conn)) {
+            ngx_http_pgticket_pq_log(NGX_LOG_ERR, pq->log,
+                                     "could not enter pipeline mode",
+                                     PQerrorMessage(pq->conn));
+            return NGX_ERROR;
+        }
 
         pq->phase = NGX_HTTP_PGTICKET_PQ_IDLE;
         pq->log->action = "keeping idle PostgreSQL connection";
@@ -803,10 +942,16 @@ ngx_http_pgticket_pq_complete(ngx_http_pgticket_pq_t *pq)
         return NGX_ERROR;
     }
 
-    pq->phase = pq->cancel->busy ? NGX_HTTP_PGTICKET_PQ_COOLING
-                                 : NGX_HTTP_PGTICKET_PQ_IDLE;
-    pq->param = NULL;
-    pq->log->action = "keeping idle PostgreSQL connection";
+    if (pq->inflight) {
+        pq->inflight--;
+    }
+
+    if (pq->inflight == 0) {
+        pq->phase = pq->cancel->busy ? NGX_HTTP_PGTICKET_PQ_COOLING
+                                     : NGX_HTTP_PGTICKET_PQ_IDLE;
+        pq->param = NULL;
+        pq->log->action = "keeping idle PostgreSQL connection";
+    }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pq->log, 0,
                    "pgticket pq %p: query ended: %s", pq,

@@ -182,6 +182,15 @@ grep -q 'limit_req_zone "" ' "$conf" || die "could not lift the credential rate 
 grep -q 'include pgticket/bench.conf' "$conf" || die "could not add bench.conf"
 # BENCH_POOL=N: N connections per worker instead of the shipped max=4
 [ -n "${BENCH_POOL:-}" ] && sed -i "s|\(pgticket_pool .*max=\)[0-9]*|\1$BENCH_POOL|" "$conf"
+# BENCH_PIPELINE=N: pgticket_pool pipeline=N (queries in flight per connection)
+if [ -n "${BENCH_PIPELINE:-}" ]; then
+    sed -i "s|^\( *pgticket_pool [^;]*\);|\1 pipeline=$BENCH_PIPELINE;|" "$conf"
+    grep -q "pipeline=$BENCH_PIPELINE;" "$conf" || die "could not set pipeline="
+fi
+# BENCH_EVENTS='multi_accept on;' and BENCH_MAIN='worker_cpu_affinity auto;':
+# nginx settings to compare, added to the events block and the main context
+[ -n "${BENCH_EVENTS:-}" ] && sed -i "s|^\( *worker_connections .*;\)$|\1\n    $BENCH_EVENTS|" "$conf"
+[ -n "${BENCH_MAIN:-}" ] && sed -i "s|^\(worker_processes .*;\)$|\1\n$BENCH_MAIN|" "$conf"
 workers=$(sed -n 's/^worker_processes \([0-9]*\);/\1/p' "$conf")
 pool_max=$(sed -n 's/.*pgticket_pool.*max=\([0-9]*\).*/\1/p' "$conf")
 pool_max=${pool_max:-4}
@@ -452,6 +461,8 @@ fi
     echo "poolsize=$poolsize"
     echo "workers=$workers"
     echo "pool_max=$pool_max"
+    echo "pipeline=${BENCH_PIPELINE:-1}"
+    echo "nginx_extra=${BENCH_MAIN:-}${BENCH_EVENTS:-}"
     echo "soak=$soak"
     echo "rss=$soak_line"
     echo "nginx=$(nginx -v 2>&1 | sed 's/.*: //')"

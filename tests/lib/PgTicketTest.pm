@@ -236,6 +236,18 @@ sub write_file {
     close $fh;
 }
 
+# PGTICKET_TEST_PIPELINE=N runs the suite with pgticket_pool pipeline=N
+# (1: without a pipeline; the default is 4) wherever a test does not choose
+# a depth itself
+sub with_pipeline {
+    my ($text) = @_;
+    my $depth = $ENV{PGTICKET_TEST_PIPELINE} or return $text;
+    return $text if $text =~ /\bpipeline=/;
+    $text =~ s/^(\s*pgticket_pool\b[^;]*);/$1 pipeline=$depth;/mg
+        or $text =~ s/^(\s*)(pgticket_database\b[^;]*;)/$1$2\n$1pgticket_pool pipeline=$depth;/m;
+    return $text;
+}
+
 # nginx -t on a configuration; returns (output, path of the conf file)
 sub nginx_t {
     my ($http, %opt) = @_;
@@ -250,8 +262,8 @@ sub nginx_t {
 sub start_nginx {
     my ($http, %opt) = @_;
     fixtures();
-    write_file("$dir/nginx.conf",
-               $opt{full} ? $http : nginx_conf_text($http, %opt));
+    write_file("$dir/nginx.conf", with_pipeline(
+               $opt{full} ? $http : nginx_conf_text($http, %opt)));
     system($stack, 'own-dir', $dir) == 0 or die "own-dir failed\n";
     # valgrind => 1: every nginx process under memcheck, one log per pid
     my @valgrind = $opt{valgrind}

@@ -133,6 +133,14 @@ for my $round (1, 2) {
     # the result type behind a prepared statement changes
     is(http(GET => '/api/shape')->{status}, 200, "$round: shape");
     shape($round == 1 ? 'varchar' : 'text');
+
+    # pipelined: more requests than connections, sent behind running ones
+    # (pgticket_pool pipeline=, default 4), stale ones among them that run
+    # again on new connections, and a failing one that fails only itself
+    my @res = parallel(('/api/sleep?s=0.3') x 2, ('/api/shape') x 4,
+                       '/api/fail/22023', '/api/echo?i=1');
+    is(join(' ', map { $_->{status} } @res), '200 200 200 200 200 200 400 200',
+       "$round: pipelined, stale statements among them");
     is(http(GET => '/api/shape')->{status}, 200,
        "$round: shape, changed under a prepared statement");
 
