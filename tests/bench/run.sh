@@ -18,6 +18,9 @@
 #   BENCH_ACCESS_LOG=1  keep the shipped access_log (off by default)
 #   BENCH_REUSEPORT=1 listen with reuseport (the shipped conf does not)
 #   BENCH_POOL=N      connections per worker (the shipped conf: max=4)
+#   BENCH_PIPELINE=N  queries in flight per connection (default 4; 1: none)
+#   BENCH_MAIN='worker_cpu_affinity auto;', BENCH_EVENTS='multi_accept on;'
+#                     nginx settings to compare (main context, events block)
 #   BENCH_PGPORT, BENCH_PORT   ports (default: from TEST_PGPORT and
 #                     PGTICKET_HTTP_PORT_BASE when set, so checkouts differ)
 #
@@ -461,7 +464,8 @@ fi
     echo "poolsize=$poolsize"
     echo "workers=$workers"
     echo "pool_max=$pool_max"
-    echo "pipeline=${BENCH_PIPELINE:-1}"
+    echo "pipeline=$(sed -n 's/.*pgticket_pool.*pipeline=\([0-9]*\).*/\1/p' \
+        "$conf" | grep . || echo '4 (default)')"
     echo "nginx_extra=${BENCH_MAIN:-}${BENCH_EVENTS:-}"
     echo "soak=$soak"
     echo "rss=$soak_line"
