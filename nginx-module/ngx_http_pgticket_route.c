@@ -397,7 +397,7 @@ ngx_http_pgticket_parse_headers(ngx_conf_t *cf, ngx_str_t *value,
     ngx_http_pgticket_route_t *route)
 {
     u_char     *p, *q, *last, *end, c;
-    ngx_uint_t  n;
+    ngx_uint_t  n, k;
 
     if (value->len <= 8 || ngx_strncmp(value->data, "headers=", 8) != 0) {
         return ngx_http_pgticket_route_error(cf, "has invalid parameter",
@@ -457,6 +457,19 @@ ngx_http_pgticket_parse_headers(ngx_conf_t *cf, ngx_str_t *value,
         }
 
         *q = '\0';
+
+        /* a name given twice would be one member of the document twice */
+
+        for (k = 0; k < n; k++) {
+            if (route->headers[k].len == route->headers[n].len
+                && ngx_strcmp(route->headers[k].data, route->headers[n].data)
+                   == 0)
+            {
+                return ngx_http_pgticket_route_error(cf,
+                                                     "has duplicate header",
+                                                     &route->headers[n]);
+            }
+        }
 
         p = last + 1;
     }

@@ -70,6 +70,8 @@ my @bad = (
       qr/has invalid parameter "foo=bar"/ ],
     [ 'pgticket_route GET /api/a api_test.echo headers=a,,b;',
       qr/has invalid headers "headers=a,,b"/ ],
+    [ 'pgticket_route GET /api/a api_test.echo headers=token,a,Token;',
+      qr/has duplicate header "token"/ ],
     [ 'pgticket_param "" x;',
       qr/"pgticket_param" directive has an empty name/ ],
     [ 'pgticket_param "a b" x;',
