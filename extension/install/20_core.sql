@@ -56,7 +56,7 @@ RETURNS integer
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pgticket_next_queue_number';
 COMMENT ON FUNCTION pgticket.next_queue_number(text, text, text, date) IS
-	'Next number of a service''s queue for the day, from 1; unique and gap-free under concurrency (a rollback gives its number back); 22004 a NULL argument, 22023 day infinite, PT404 no such service';
+	'Next number of a service''s queue for the day, from 1 (contract.md 002: a per-branch, per-service, per-day queue number); unique and gap-free under concurrency (a rollback gives its number back); 22004 a NULL argument, 22023 day infinite, PT404 no such service';
 
 /* ------------------------------------------------------------ PL/pgSQL */
 
@@ -194,7 +194,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint) IS
-	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy, history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
+	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy (contract.md: due from an SLA policy per priority), history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
 
 CREATE OR REPLACE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
 								actor_staff_id bigint DEFAULT NULL,
@@ -345,4 +345,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.add_message(bigint, text, pgticket.author_kind, bigint, text, pgticket.visibility, timestamptz) IS
-	'Add a message to a ticket''s conversation; author_id is the staff or customer id per author_kind; customers write only public messages on their own tickets (PT403); returns the message id; 22004 a required argument NULL, 22023 empty body or created_at infinite, PT404 ticket or author missing';
+	'Add a message to a ticket''s conversation; author_id is the staff or customer id per author_kind; customers write only public messages on their own tickets (PT403; contract.md 004: showToUser=false messages are internal, never shown to the user); returns the message id; 22004 a required argument NULL, 22023 empty body or created_at infinite, PT404 ticket or author missing';
