@@ -163,6 +163,9 @@ static ngx_http_variable_t  ngx_http_pgticket_vars[] = {
     { ngx_string("pgticket_reason"), NULL, ngx_http_pgticket_variable,
       2, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("pgticket_status_text"), NULL, ngx_http_pgticket_variable,
+      3, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -407,8 +410,13 @@ ngx_http_pgticket_variable(ngx_http_request_t *r,
         v->len = ctx->message.len;
         v->data = ctx->message.data;
 
-    } else {
+    } else if (data == 2) {
         v->data = (u_char *) ngx_http_pgticket_status_reason(ctx->status);
+        v->len = ngx_strlen(v->data);
+
+    } else {
+        /* the status's own name, where $pgticket_message may say more */
+        v->data = (u_char *) ngx_http_pgticket_status_message(ctx->status);
         v->len = ngx_strlen(v->data);
     }
 

@@ -449,6 +449,11 @@ SELECT count(pgticket.create_ticket('helpdesk', (SELECT id FROM pgticket.custome
 	WHERE helpdesk_user_id = 7), 'bulk', 'bulk', 'medium', 'Technical'))
 FROM generate_series(1, 3000);
 ANALYZE pgticket.ticket;
+-- \c dropped the session's pg_temp functions: the admin's door again
+CREATE FUNCTION pg_temp.admin(request jsonb) RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT request || '{"nginx":{"audience":"admin"}}'
+$$;
 CREATE FUNCTION pg_temp.reads() RETURNS bigint LANGUAGE sql AS $$
 	SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)
 	FROM pg_stat_xact_user_tables WHERE relid = 'pgticket.ticket'::regclass

@@ -27,7 +27,7 @@ RETURNS timestamptz
 LANGUAGE C STABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'pgticket_sla_due';
 COMMENT ON FUNCTION pgticket.sla_due(pgticket.priority, timestamptz) IS
-	'SLA due date of a ticket of this priority created at from_time (pgticket.sla_policy); NULL when the priority has no policy';
+	'SLA due date of a ticket of this priority created at from_time: from_time plus the priority''s resolve_within (pgticket.sla_policy; contract.md: urgent 4 h, high 8 h, medium 12 h, low 48 h by default); NULL when the priority has no policy; 22004 a NULL argument';
 
 CREATE OR REPLACE FUNCTION pgticket.transition(ticket_id bigint, to_state text,
 									actor_staff_id bigint DEFAULT NULL,
@@ -39,7 +39,7 @@ RETURNS pgticket.ticket
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pgticket_transition';
 COMMENT ON FUNCTION pgticket.transition(bigint, text, bigint, bigint, text, text, bigint) IS
-	'Move a ticket to to_state if its workflow lists the move (PT409 otherwise, naming the allowed targets); locks the ticket, sets the timestamps, records the history; expected_state makes a stale caller fail (PT409); assignee_id assigns in the same step';
+	'Move a ticket to to_state if its workflow lists the move (pgticket.workflow_transition; contract.md: workflows are data); locks the ticket, sets the timestamps, records the history; expected_state makes a stale caller fail; assignee_id assigns in the same step. 22004 ticket_id or to_state NULL, PT404 ticket, staff (actor or assignee) or customer missing, PT409 move not in the workflow (DETAIL names the allowed targets), stale expected_state, or a move that needs an assignee';
 
 CREATE OR REPLACE FUNCTION pgticket.rate(ticket_id bigint, customer_id bigint,
 							  value integer, comment text DEFAULT NULL)
@@ -47,7 +47,7 @@ RETURNS bigint
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pgticket_rate';
 COMMENT ON FUNCTION pgticket.rate(bigint, bigint, integer, text) IS
-	'The ticket''s customer rates a solved or closed ticket 1..5; supersedes the current rating, keeps the old one; returns the rating id';
+	'The ticket''s customer rates a solved or closed ticket 1..5 (contract.md 004 ticket_rating); supersedes the current rating, keeps the old one; returns the rating id. 22004 a required argument NULL, 22003 value not 1..5, PT404 ticket missing, PT403 not the ticket''s customer, PT409 not solved or closed';
 
 CREATE OR REPLACE FUNCTION pgticket.next_queue_number(branch text, sector text,
 										   service text,
@@ -56,7 +56,7 @@ RETURNS integer
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'pgticket_next_queue_number';
 COMMENT ON FUNCTION pgticket.next_queue_number(text, text, text, date) IS
-	'Next number of a service''s queue for the day, from 1; unique and gap-free under concurrency (a rollback gives its number back); 22004 a NULL argument, 22023 day infinite, PT404 no such service';
+	'Next number of a service''s queue for the day, from 1 (contract.md 002: a per-branch, per-service, per-day queue number); unique and gap-free under concurrency (a rollback gives its number back); 22004 a NULL argument, 22023 day infinite, PT404 no such service';
 
 /* ------------------------------------------------------------ PL/pgSQL */
 
@@ -194,7 +194,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint) IS
-	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy, history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
+	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy (contract.md: due from an SLA policy per priority), history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
 
 CREATE OR REPLACE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
 								actor_staff_id bigint DEFAULT NULL,
@@ -253,7 +253,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.assign(bigint, bigint, bigint, text) IS
-	'Assign a ticket to an active staff member (NULL unassigns); refused (PT409) for closed or cancelled tickets; does not change the state; history row "assign"';
+	'Assign a ticket to an active staff member (NULL unassigns); does not change the state; history row "assign". 22004 ticket_id NULL, PT404 ticket missing, staff missing or inactive, or actor_staff_id missing, PT409 closed or cancelled ticket';
 
 CREATE OR REPLACE FUNCTION pgticket.add_message(ticket_id bigint, body text,
 									 author_kind pgticket.author_kind,
@@ -345,4 +345,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.add_message(bigint, text, pgticket.author_kind, bigint, text, pgticket.visibility, timestamptz) IS
-	'Add a message to a ticket''s conversation; author_id is the staff or customer id per author_kind; customers write only public messages on their own tickets (PT403); returns the message id; 22004 a required argument NULL, 22023 empty body or created_at infinite, PT404 ticket or author missing';
+	'Add a message to a ticket''s conversation; author_id is the staff or customer id per author_kind; customers write only public messages on their own tickets (PT403; contract.md 004: showToUser=false messages are internal, never shown to the user); returns the message id; 22004 a required argument NULL, 22023 empty body or created_at infinite, PT404 ticket or author missing';

@@ -129,6 +129,25 @@ for my $name (sort keys %api) {
     in_shape($name, 'the module\'s own 404', $r, 404);
 }
 
+# a 400 the module makes with a message of its own: 003's problem keeps the
+# status's name as its title ($pgticket_status_text), the message is the
+# detail (RFC 9457: the title does not change from occurrence to occurrence)
+for my $case (
+    [ 'a route header sent twice', '/v2/tickets/pending-tickets',
+      [ 'X-Api-Key: a', 'X-Api-Key: b' ], 'The x-api-key header was sent twice' ],
+    [ 'an undecodable query', '/v2/tickets/pending-tickets?vin=%ff', [],
+      'Invalid request encoding' ])
+{
+    my ($what, $path, $headers, $detail) = @$case;
+    my $r = send_from('127.0.0.1', 'GET', $path, @$headers);
+    is_deeply([ $r->{status}, $r->{headers}{'content-type'}, $r->{content} ],
+              [ 400, 'application/problem+json',
+                qq({"type":"about:blank","title":"Bad request","status":400,)
+                . qq("detail":"$detail","violations":[]}) ],
+              "workshop: $what: title Bad request, the message as detail")
+        or diag($r->{raw});
+}
+
 # outside the APIs, nginx's own page
 my $r = send_from('127.0.0.1', 'GET', '/elsewhere');
 like($r->{content}, qr{<center>nginx}, 'outside the APIs: nginx\'s own page');
