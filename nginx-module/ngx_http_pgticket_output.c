@@ -45,6 +45,8 @@ static ngx_int_t ngx_http_pgticket_send_sql_error(ngx_http_request_t *r,
     ngx_http_pgticket_ctx_t *ctx, PGresult *res);
 static ngx_int_t ngx_http_pgticket_send_body(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *type, u_char *data, size_t len);
+static ngx_http_pgticket_message_t *ngx_http_pgticket_status_row(
+    ngx_uint_t status);
 
 
 /*
@@ -656,35 +658,42 @@ ngx_http_pgticket_send_body(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
-char *
-ngx_http_pgticket_status_message(ngx_uint_t status)
+/* a status's row of the table; a status without one, by its class */
+
+static ngx_http_pgticket_message_t *
+ngx_http_pgticket_status_row(ngx_uint_t status)
 {
     ngx_http_pgticket_message_t  *pm;
 
+    static ngx_http_pgticket_message_t  client_error = {
+        0, "Client error", "CLIENT_ERROR"
+    };
+    static ngx_http_pgticket_message_t  server_error = {
+        0, "Server error", "SERVER_ERROR"
+    };
+
     for (pm = ngx_http_pgticket_messages; pm->status; pm++) {
         if (pm->status == status) {
-            return pm->message;
+            return pm;
         }
     }
 
-    return status < NGX_HTTP_INTERNAL_SERVER_ERROR ? "Client error"
-                                                   : "Server error";
+    return status < NGX_HTTP_INTERNAL_SERVER_ERROR ? &client_error
+                                                   : &server_error;
+}
+
+
+char *
+ngx_http_pgticket_status_message(ngx_uint_t status)
+{
+    return ngx_http_pgticket_status_row(status)->message;
 }
 
 
 char *
 ngx_http_pgticket_status_reason(ngx_uint_t status)
 {
-    ngx_http_pgticket_message_t  *pm;
-
-    for (pm = ngx_http_pgticket_messages; pm->status; pm++) {
-        if (pm->status == status) {
-            return pm->reason;
-        }
-    }
-
-    return status < NGX_HTTP_INTERNAL_SERVER_ERROR ? "CLIENT_ERROR"
-                                                   : "SERVER_ERROR";
+    return ngx_http_pgticket_status_row(status)->reason;
 }
 
 
