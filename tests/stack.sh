@@ -40,6 +40,10 @@
 #   stack.sh own-dir     DIR             create DIR owned by that user
 set -euo pipefail
 
+# an empty PGPORT (`make run PGPORT=`, which make exports as it is) would
+# reach PostgreSQL's programs as port "": every port here is explicit
+[ -n "${PGPORT:-}" ] || unset PGPORT
+
 top=$(cd "$(dirname "$0")/.." && pwd)
 pgbin=$(${PG_CONFIG:-pg_config} --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 module="$top/.build/nginx/objs/ngx_http_pgticket_module.so"

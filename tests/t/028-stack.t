@@ -111,6 +111,14 @@ like($out, qr/^PGPORT=abc is not a port number/m, 'the message names PGPORT=')
 unlike($out, qr/restarting/, 'PostgreSQL is not restarted');
 ($rc, $out) = make_psql('select 1 as one');
 is($rc, 0, 'PostgreSQL still runs on its port') or diag($out);
+# an empty PGPORT in the environment (make exports `make run PGPORT=`)
+# never reaches the server: it started, where it failed on port ""
+system("'$top/tests/stack.sh' pg-stop '$rd' >/dev/null 2>&1");
+$out = `PGPORT= '$top/tests/stack.sh' pg-start '$rd' $pgport 2>&1`;
+is($?, 0, 'pg-start with PGPORT empty in the environment: exit 0')
+    or diag($out);
+($rc, $out) = make_psql('select 1 as one');
+is($rc, 0, '... and PostgreSQL runs on its port') or diag($out);
 ($rc, $out) = make('run', PORT => '80a', PGPORT => $pgport);
 isnt($rc, 0, 'make run PORT=80a fails');
 like($out, qr/^PORT=80a is not a port number/m, 'the message names PORT=')
