@@ -257,6 +257,29 @@ is_deeply([map { "$_->{status} $_->{content}" } @res],
           'three stale requests in flight all run again: 200 each');
 is(web_backends(), 1, 'one backend');
 
+# a stale request past its deadline behind another: once alone it is
+# cancelled, and its stale result (rolled back) is the timeout it is, not
+# an internal error
+
+psql(<<'SQL');
+drop function api_test.shape8(jsonb);
+create function api_test.shape8(request jsonb)
+returns table (status int, headers json, body text)
+language sql security definer as $$
+    select 200, '{"Content-Type": "text/plain"}'::json, 'v3'::text
+$$;
+grant execute on function api_test.shape8(jsonb) to pgticket_web;
+SQL
+$slow = start('/api/sleep?s=2.5');
+sleep 0.2;
+$behind = start('/api/shape');
+$a = finish($slow);
+$b = finish($behind);
+is($a->{status}, 200, 'the request before it answers');
+is($b->{status}, 503, 'a stale request past its deadline: 503 (timed out), '
+   . 'not 500') or diag(explain $b);
+is(http(GET => '/api/shape')->{content}, 'v3', 'a new connection serves');
+
 # many clients, one connection: never more backends than the pool
 
 @res = parallel(map { "/api/echo?i=$_" } 1 .. 40);
