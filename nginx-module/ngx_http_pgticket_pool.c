@@ -597,7 +597,7 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
          * out, and the connection goes once drained
          */
 
-        ngx_log_error(NGX_LOG_NOTICE, slot->pq.log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, ctx->request->connection->log, 0,
                       "pgticket: SQLSTATE %s for a request past its "
                       "deadline: rolled back, answered as timed out",
                       PQresultErrorField(res, PG_DIAG_SQLSTATE));
@@ -615,7 +615,7 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
          * the queries sent behind it on this one have ended
          */
 
-        ngx_log_error(NGX_LOG_NOTICE, slot->pq.log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, ctx->request->connection->log, 0,
                       "pgticket: SQLSTATE %s, a function or type may have "
                       "changed under the connection: running the request "
                       "again on a new one",
@@ -645,13 +645,16 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
     {
         /* rolled back by a serialization failure or a deadlock: again */
 
-        ngx_log_error(NGX_LOG_INFO, slot->pq.log, 0,
+        ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
                       "pgticket: SQLSTATE %s, running the request again",
                       PQresultErrorField(res, PG_DIAG_SQLSTATE));
 
         PQclear(res);
         ctx->retried = 1;
         ngx_http_pgticket_fifo_push(slot, ctx);
+
+        /* the oldest request may be another one now */
+        ngx_http_pgticket_slot_log(slot);
 
         if (ngx_http_pgticket_send(slot, ctx) != NGX_OK) {
             ngx_http_pgticket_slot_fail(slot, 0);
