@@ -574,6 +574,7 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
 {
     size_t                     size;
     ngx_int_t                  rc;
+    ngx_uint_t                 timedout;
     ngx_http_request_t        *r;
     ngx_http_pgticket_ctx_t   *ctx;
     ngx_http_pgticket_pool_t  *pool;
@@ -583,8 +584,30 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
     /* results come in the order the queries were sent */
 
     ctx = ngx_http_pgticket_fifo_pop(slot);
+    timedout = 0;
 
-    if (ctx && slot->state == NGX_HTTP_PGTICKET_BUSY && !ctx->refreshed
+    if (ctx && !ctx->refreshed
+        && (ctx->overdue || slot->state == NGX_HTTP_PGTICKET_CANCELLING)
+        && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_stale))
+    {
+        /*
+         * stale, and past its deadline (it waited behind other queries
+         * on the connection): rolled back, nothing was done; running it
+         * again would outlive its deadline, so it is answered as timed
+         * out, and the connection goes once drained
+         */
+
+        ngx_log_error(NGX_LOG_NOTICE, ctx->request->connection->log, 0,
+                      "pgticket: SQLSTATE %s for a request past its "
+                      "deadline: rolled back, answered as timed out",
+                      PQresultErrorField(res, PG_DIAG_SQLSTATE));
+
+        PQclear(res);
+        res = NULL;
+        timedout = 1;
+        slot->renew = 1;
+
+    } else if (ctx && slot->state == NGX_HTTP_PGTICKET_BUSY && !ctx->refreshed
         && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_stale))
     {
         /*
@@ -592,7 +615,7 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
          * the queries sent behind it on this one have ended
          */
 
-        ngx_log_error(NGX_LOG_NOTICE, slot->pq.log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, ctx->request->connection->log, 0,
                       "pgticket: SQLSTATE %s, a function or type may have "
                       "changed under the connection: running the request "
                       "again on a new one",
@@ -616,18 +639,22 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
         return;
     }
 
-    if (ctx && slot->state == NGX_HTTP_PGTICKET_BUSY && !ctx->retried
+    if (ctx && !timedout && slot->state == NGX_HTTP_PGTICKET_BUSY
+        && !ctx->retried
         && ngx_http_pgticket_sqlstate(res, ngx_http_pgticket_retry))
     {
         /* rolled back by a serialization failure or a deadlock: again */
 
-        ngx_log_error(NGX_LOG_INFO, slot->pq.log, 0,
+        ngx_log_error(NGX_LOG_INFO, ctx->request->connection->log, 0,
                       "pgticket: SQLSTATE %s, running the request again",
                       PQresultErrorField(res, PG_DIAG_SQLSTATE));
 
         PQclear(res);
         ctx->retried = 1;
         ngx_http_pgticket_fifo_push(slot, ctx);
+
+        /* the oldest request may be another one now */
+        ngx_http_pgticket_slot_log(slot);
 
         if (ngx_http_pgticket_send(slot, ctx) != NGX_OK) {
             ngx_http_pgticket_slot_fail(slot, 0);
@@ -646,7 +673,7 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
      * so that the worker's memory comes back
      */
 
-    size = ngx_http_pgticket_result_size(res);
+    size = res ? ngx_http_pgticket_result_size(res) : 0;
 
     if (size > pool->pmcf->large_result) {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &slot->log, 0,
@@ -692,6 +719,12 @@ ngx_http_pgticket_pool_result(ngx_http_pgticket_slot_t *slot, PGresult *res)
     }
 
     r = ctx->request;
+
+    if (timedout) {
+        ngx_http_pgticket_answer(r, ngx_http_pgticket_send_unavailable(r,
+                                            NGX_HTTP_PGTICKET_ERR_TIMEOUT));
+        return;
+    }
 
     rc = ngx_http_pgticket_send_result(r, ctx, res);
     ngx_http_pgticket_answer(r, rc);

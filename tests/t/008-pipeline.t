@@ -257,6 +257,53 @@ is_deeply([map { "$_->{status} $_->{content}" } @res],
           'three stale requests in flight all run again: 200 each');
 is(web_backends(), 1, 'one backend');
 
+# a stale request past its deadline behind another: once alone it is
+# cancelled, and its stale result (rolled back) is the timeout it is, not
+# an internal error
+
+psql(<<'SQL');
+drop function api_test.shape8(jsonb);
+create function api_test.shape8(request jsonb)
+returns table (status int, headers json, body text)
+language sql security definer as $$
+    select 200, '{"Content-Type": "text/plain"}'::json, 'v3'::text
+$$;
+grant execute on function api_test.shape8(jsonb) to pgticket_web;
+SQL
+$slow = start('/api/sleep?s=2.5');
+sleep 0.2;
+$behind = start('/api/shape');
+$a = finish($slow);
+$b = finish($behind);
+is($a->{status}, 200, 'the request before it answers');
+is($b->{status}, 503, 'a stale request past its deadline: 503 (timed out), '
+   . 'not 500') or diag(explain $b);
+is(http(GET => '/api/shape')->{content}, 'v3', 'a new connection serves');
+
+# a notice names the request it is about, also behind a request that was
+# run again in place (40001): the connection logs as its oldest request
+
+psql(<<'SQL');
+drop function api_test.shape8(jsonb);
+create function api_test.shape8(request jsonb)
+returns table (status int, headers json, body varchar)
+language sql security definer as $$
+    select 200, '{"Content-Type": "text/plain"}'::json, 'v4'::varchar
+$$;
+grant execute on function api_test.shape8(jsonb) to pgticket_web;
+SQL
+$slow = start('/api/sleep?s=0.3');
+sleep 0.1;
+@reqs = map { start($_) } ('/api/fail/40001', '/api/shape');
+@res = map { finish($_) } @reqs;
+finish($slow);
+is($res[1]{content}, 'v4', 'the stale request behind a retried one: v4');
+open(my $log, '<', test_dir() . '/error.log') or die "error.log: $!\n";
+my @stale = grep { /SQLSTATE 0A000, a function or type/ } <$log>;
+close $log;
+like($stale[-1] // '', qr{request: "GET /api/shape },
+     'its notice names it, not the retried request before it');
+
 # many clients, one connection: never more backends than the pool
 
 @res = parallel(map { "/api/echo?i=$_" } 1 .. 40);
