@@ -68,6 +68,7 @@ my $pool = $meta{poolsize};
 print "# pgticket bench, $meta{date}\n\n";
 print "- $meta{scale} tickets generated over ", $meta{scale} / 10,
     " customers ($meta{data}); $meta{tickets_now} tickets at the end\n";
+print "- $meta{prewarm}\n" if $meta{prewarm};
 print "- $meta{machine}; $meta{postgres}; nginx $meta{nginx}; commit $meta{commit}\n";
 print "- nginx: $meta{workers} workers, pgticket_pool max=$meta{pool_max} ",
     "(pool size $pool backends); wrk -t 2; pgbench -M prepared -j 2 as ",
