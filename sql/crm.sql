@@ -271,6 +271,18 @@ DELETE FROM pgticket.setting WHERE name = 'token_secret';
 SELECT pg_temp.check('{}');
 ROLLBACK;
 SELECT pg_temp.check('{}');
+-- the secret's lookup names everything: an "=" that is always true first
+-- on the search_path cannot make another setting the secret
+BEGIN;
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.eq);
+-- (the secret's row moved to the end of the heap, behind the others)
+UPDATE pgticket.setting SET value = value WHERE name = 'token_secret';
+SET LOCAL search_path = evil, pg_catalog, public;
+SELECT count(*) FROM pgticket.setting WHERE name = 'token_secret' AND value <> '';
+SELECT pg_temp.check('{}');
+ROLLBACK;
 
 --
 -- POST /crm/v1/ticket: the seed's request, the whole record

@@ -222,7 +222,8 @@ TokenVerify(text *token, text *secret, TimestampTz at)
  *		The token_secret setting, "" when there is none: what
  *		pgticket.token_claims reads, with the same statement run through SPI
  *		as the caller (the plan is kept for the session, and replanned by
- *		the plan cache when the table changes).
+ *		the plan cache when the table changes).  Every name is qualified,
+ *		so no search_path can put another table or "=" in its place.
  */
 text *
 TokenSecret(void)
@@ -235,7 +236,8 @@ TokenSecret(void)
 		elog(ERROR, "SPI_connect failed");
 	if (plan == NULL)
 		plan = PgticketPreparePlan("SELECT s.value FROM pgticket.setting s "
-								   "WHERE s.name = 'token_secret'", 0, NULL);
+								   "WHERE s.name OPERATOR(pg_catalog.=) "
+								   "'token_secret'", 0, NULL);
 	PgticketExecPlan(plan, NULL, NULL, true, 1);
 	if (SPI_processed > 0)
 		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
