@@ -200,6 +200,91 @@ ROLLBACK;
 SELECT pg_temp.changes();
 
 --
+-- crm_token_contact (C) on its own: the contact number, or the error every
+-- facade turns into its answer
+--
+CREATE FUNCTION pg_temp.check(headers jsonb, operation text DEFAULT 'ticketDetail',
+	need_token boolean DEFAULT true, request jsonb DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN coalesce(pgticket.crm_token_contact(coalesce(request,
+		jsonb_build_object('headers', jsonb_strip_nulls(jsonb_build_object(
+			'token', pg_temp.token('{"sub": "12x24218"}'),
+			'correlationid', 'c', 'source', 's', 'srdate', '29-02-2024',
+			'operation', 'ticketDetail', 'destination', 'd') || headers))),
+		operation, need_token)::text, 'NULL');
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ' ' || SQLERRM;
+END
+$$;
+SELECT pg_temp.check('{}');
+-- each header absent, JSON null, empty or blank (spaces only): named;
+-- a tab or a number is not blank
+SELECT h, pg_temp.check(jsonb_build_object(h, v)) FROM unnest(ARRAY['token',
+	'correlationid', 'source', 'srdate', 'operation', 'destination']) h,
+	unnest(ARRAY['null', '""', '"   "']::jsonb[]) v;
+SELECT pg_temp.check('{"destination": "\t"}'), pg_temp.check('{"destination": 0}'),
+	pg_temp.check('{"destination": {}}');
+-- the first missing one in the contract's order; no token asked without
+-- need_token (NULL asks)
+SELECT pg_temp.check('{"destination": null, "source": null}'),
+	pg_temp.check('{"token": null, "srdate": null}'),
+	pg_temp.check('{"token": null}', need_token => false),
+	pg_temp.check('{"token": null}', need_token => NULL);
+-- documents without headers
+SELECT r, pg_temp.check('{}', request => r::jsonb) FROM unnest(ARRAY['{}',
+	'[]', '5', '{"headers": null}', '{"headers": "x"}', '{"headers": []}']) r;
+SELECT pg_temp.check('{}', request => NULL::jsonb), pg_temp.check('{}', request => 'null');
+-- operation: the endpoint's exactly; NULL takes any
+SELECT o, pg_temp.check(jsonb_build_object('operation', o)) FROM unnest(ARRAY[
+	'"ticketDetail"', '"ticketdetail"', '"ticketDetail "', '"create"', '5', 'true',
+	'{"a": 1}']::jsonb[]) o;
+SELECT pg_temp.check('{"operation": "create"}', 'create'),
+	pg_temp.check('{"operation": "anything"}', NULL),
+	pg_temp.check('{"operation": 5}', '5');
+-- srdate: a real dd-mm-yyyy date, Gregorian leap years, years 0001-9999
+SELECT d, pg_temp.check(jsonb_build_object('srdate', d)) FROM unnest(ARRAY[
+	'29-02-2024', '29-02-2023', '29-02-2000', '29-02-1900', '31-04-2024',
+	'30-04-2024', '31-12-9999', '00-01-2024', '01-00-2024', '01-13-2024',
+	'32-01-2024', '01-01-0000', '01-01-0001', '1-01-2024', '01-01-24',
+	'2024-01-01', '01/01/2024', '01-01-2024 ', E'01-01-2024\n',
+	'01-01-2024 10:00']) d;
+SELECT pg_temp.check('{"srdate": 1}');
+-- the contact the token's sub names: 12x<n> or <n>, n plain digits within
+-- bigint; NULL for anything else (the facades answer "Unknown contact.")
+SELECT s, pg_temp.check(jsonb_build_object('token', pg_temp.token(
+	jsonb_build_object('sub', s)))) FROM unnest(ARRAY['"12x24218"', '"24218"',
+	'"007"', '"12x"', '"12x0"', '"12X5"', '"12x12x5"', '" 5"', '"5 "', '"-5"',
+	'"+5"', '"5.0"', '"12x9223372036854775807"', '"9223372036854775808"',
+	'"00000000000000000001"', '24218', '2.4218e4', '5.5', 'true', 'null',
+	'{"a": 5}', '[5]']::jsonb[]) s;
+SELECT pg_temp.check(jsonb_build_object('token', pg_temp.token('{}')));
+-- a bad token after the header checks; without need_token not even read
+SELECT pg_temp.check('{"token": "a.b"}'), pg_temp.check('{"token": 5}'),
+	pg_temp.check('{"token": "a.b"}', need_token => false),
+	pg_temp.check('{"token": "a.b", "srdate": "x"}');
+-- the secret read on every call: unset or empty is the server's fault (55000)
+BEGIN;
+UPDATE pgticket.setting SET value = '' WHERE name = 'token_secret';
+SELECT pg_temp.check('{}'), pg_temp.check('{}', need_token => false);
+DELETE FROM pgticket.setting WHERE name = 'token_secret';
+SELECT pg_temp.check('{}');
+ROLLBACK;
+SELECT pg_temp.check('{}');
+-- the secret's lookup names everything: an "=" that is always true first
+-- on the search_path cannot make another setting the secret
+BEGIN;
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.eq);
+-- (the secret's row moved to the end of the heap, behind the others)
+UPDATE pgticket.setting SET value = value WHERE name = 'token_secret';
+SET LOCAL search_path = evil, pg_catalog, public;
+SELECT count(*) FROM pgticket.setting WHERE name = 'token_secret' AND value <> '';
+SELECT pg_temp.check('{}');
+ROLLBACK;
+
+--
 -- POST /crm/v1/ticket: the seed's request, the whole record
 --
 SELECT pg_temp.show(api_crm.create_ticket(pg_temp.req('/crm/v1/ticket', 'create', :'tok', pg_temp.seed_body())));

@@ -122,93 +122,24 @@ COMMENT ON FUNCTION pgticket.crm_caught(text, text) IS
 	'001 failure answer for a client-error SQLSTATE (PT4nn, class 22; PT403 shown as 404), NULL for other errors';
 
 /*
- * crm_is_date: whether text is a real date written dd-mm-yyyy (year 0001 to
- * 9999), as parse_dmy_hm reads it, but one expression the planner inlines
- * (pass it a variable): crm_contact checks the srdate header on every
- * request, and the PL/pgSQL parse_dmy_hm set up its dozen expressions
- * again in each transaction.
- */
-CREATE FUNCTION pgticket.crm_is_date(value text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-	SELECT CASE WHEN value ~ '^[0-9]{2}-(0[1-9]|1[0-2])-[0-9]{4}$'
-			AND substr(value, 7, 4) <> '0000'
-		THEN substr(value, 1, 2)::integer BETWEEN 1 AND
-			CASE substr(value, 4, 2)::integer
-				WHEN 2 THEN CASE
-					WHEN substr(value, 7, 4)::integer % 4 = 0
-						AND (substr(value, 7, 4)::integer % 100 <> 0
-							OR substr(value, 7, 4)::integer % 400 = 0)
-					THEN 29 ELSE 28 END
-				WHEN 4 THEN 30
-				WHEN 6 THEN 30
-				WHEN 9 THEN 30
-				WHEN 11 THEN 30
-				ELSE 31 END
-		ELSE false END
-$$;
-COMMENT ON FUNCTION pgticket.crm_is_date(text) IS
-	'Whether text is a real dd-mm-yyyy date (years 0001 to 9999, Gregorian leap years), as parse_dmy_hm takes it; false for anything else, NULL included';
-
-/*
  * crm_token_contact: checks the mandatory headers (contract.md 001: the
  * first missing one in the order token, correlationId, source, srdate,
  * operation, destination; then operation must be the endpoint's and srdate
  * a dd-mm-yyyy date) and returns the contact number the token's sub names
  * (12x<n> or <n>; NULL when it names none).  Without need_token (the
  * social-media create) the token is not asked for and the result is NULL.
- * PT400, or PT401 for a bad token (jjwt's words, from token_claims).
- * crm_contact finds the contact; ticket_details finds it in the statement
- * that lists its tickets.
+ * C (extension/src/crm.c): every CRM request runs it, and as PL/pgSQL its
+ * expressions were set up again in each transaction.  crm_contact finds
+ * the contact; ticket_details finds it in the statement that lists its
+ * tickets.
  */
 CREATE FUNCTION pgticket.crm_token_contact(request jsonb, operation text,
 	need_token boolean DEFAULT true)
 RETURNS bigint
-LANGUAGE plpgsql STABLE
-SET search_path = pgticket, pg_catalog, pg_temp
-AS $$
-DECLARE
-	h		jsonb := coalesce(request -> 'headers', '{}');
-	n		text;
-	v_date	text;
-	v_sub	text;
-BEGIN
-	/* one expression when every header is there, the loop to name one */
-	IF (need_token IS NOT false AND btrim(coalesce(h ->> 'token', '')) = '')
-		OR btrim(coalesce(h ->> 'correlationid', '')) = ''
-		OR btrim(coalesce(h ->> 'source', '')) = ''
-		OR btrim(coalesce(h ->> 'srdate', '')) = ''
-		OR btrim(coalesce(h ->> 'operation', '')) = ''
-		OR btrim(coalesce(h ->> 'destination', '')) = '' THEN
-		FOREACH n IN ARRAY ARRAY['token', 'correlationId', 'source', 'srdate',
-								 'operation', 'destination'] LOOP
-			CONTINUE WHEN n = 'token' AND NOT need_token;
-			IF btrim(coalesce(h ->> lower(n), '')) = '' THEN
-				PERFORM req_fail(400,
-					format('Header ''%s'' not present in the request.', n));
-			END IF;
-		END LOOP;
-	END IF;
-	IF h ->> 'operation' <> crm_token_contact.operation THEN
-		PERFORM req_fail(400, format(
-			'Header ''operation'' must be ''%s'' for this service.',
-			crm_token_contact.operation));
-	END IF;
-	v_date := h ->> 'srdate';
-	IF NOT crm_is_date(v_date) THEN
-		PERFORM req_fail(400,
-			'Header ''srdate'' must be a date as dd-mm-yyyy.');
-	END IF;
-	IF NOT need_token THEN
-		RETURN NULL;
-	END IF;
-
-	v_sub := token_claims(h ->> 'token') ->> 'sub';
-	RETURN parse_id(substring(v_sub from '^(?:12x)?([0-9]+)$'));
-END
-$$;
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pgticket_crm_token_contact';
 COMMENT ON FUNCTION pgticket.crm_token_contact(jsonb, text, boolean) IS
-	'001 request check: the mandatory headers in the contract''s order (PT400 "Header ''<name>'' not present in the request."), operation (PT400), srdate dd-mm-yyyy (PT400), then the contact number the token names (PT401 from token_claims; NULL when its sub names none, or when need_token is false)';
+	'001 request check (contract.md 001, seed 001): request is the request document, operation the endpoint''s operation header (NULL: any), need_token whether a token is asked for (NULL: yes). Refuses with PT400 naming the first absent or blank header in the order token, correlationId, source, srdate, operation, destination ("Header ''<name>'' not present in the request."), an operation other than the endpoint''s, an srdate that is not a real dd-mm-yyyy date (years 0001-9999); then PT401 for a bad token (pgticket.jwt_verify''s words, under the token_secret setting as pgticket.token_claims reads it; 55000 when that is unset or empty). Returns the contact number the token''s sub names (12x<n> or <n>, n at most 19 digits within bigint), NULL when it names none or without need_token';
 
 /*
  * crm_contact: the request checked as crm_token_contact checks it, and the

@@ -24,8 +24,10 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
 #define ERRCODE_PGTICKET_UNAUTHENTICATED	MAKE_SQLSTATE('P','T','4','0','1')
@@ -78,5 +80,9 @@ extern void PgticketExecPlan(SPIPlanPtr plan, Datum *values,
 extern HeapTuple PgticketLockTicket(SPIPlanPtr plan, int64 ticket_id);
 extern void PgticketAppendHistory(const PgticketHistory *entry);
 extern void PgticketTicketNotFound(int64 ticket_id) pg_attribute_noreturn();
+
+/* token.c */
+extern Jsonb *TokenVerify(text *token, text *secret, TimestampTz at);
+extern text *TokenSecret(void);
 
 #endif							/* PGTICKET_H */

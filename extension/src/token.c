@@ -175,21 +175,29 @@ PG_FUNCTION_INFO_V1(pgticket_jwt_verify);
 Datum
 pgticket_jwt_verify(PG_FUNCTION_ARGS)
 {
-	text	   *token_t;
-	text	   *secret_t;
+	PGTICKET_REQUIRE_ARG(fcinfo, 0, "token");
+	PGTICKET_REQUIRE_ARG(fcinfo, 1, "secret");
+	PGTICKET_REQUIRE_ARG(fcinfo, 2, "at");
+	PG_RETURN_JSONB_P(TokenVerify(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1),
+								  PG_GETARG_TIMESTAMPTZ(2)));
+}
+
+/*
+ * TokenVerify
+ *		The claims of an HS256 token signed under secret and valid at "at";
+ *		PT401 otherwise, 55000 for an empty secret (pgticket.jwt_verify).
+ */
+Jsonb *
+TokenVerify(text *token, text *secret, TimestampTz at)
+{
 	double		now;
 	JwtCheck	check;
 	Jsonb	   *claims;
 
-	PGTICKET_REQUIRE_ARG(fcinfo, 0, "token");
-	PGTICKET_REQUIRE_ARG(fcinfo, 1, "secret");
-	PGTICKET_REQUIRE_ARG(fcinfo, 2, "at");
-	token_t = PG_GETARG_TEXT_PP(0);
-	secret_t = PG_GETARG_TEXT_PP(1);
-	now = (double) PG_GETARG_TIMESTAMPTZ(2) / USECS_PER_SEC +
+	now = (double) at / USECS_PER_SEC +
 		(double) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
 
-	if (VARSIZE_ANY_EXHDR(secret_t) == 0)
+	if (VARSIZE_ANY_EXHDR(secret) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("token secret is empty"),
@@ -197,16 +205,47 @@ pgticket_jwt_verify(PG_FUNCTION_ARGS)
 				 errhint("Set one: UPDATE pgticket.setting SET value = '...' "
 						 "WHERE name = 'token_secret'.")));
 
-	JwtVerify(VARDATA_ANY(token_t), VARSIZE_ANY_EXHDR(token_t),
-			  VARDATA_ANY(secret_t), VARSIZE_ANY_EXHDR(secret_t), now, &check);
+	JwtVerify(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token),
+			  VARDATA_ANY(secret), VARSIZE_ANY_EXHDR(secret), now, &check);
 	if (check.status != JWT_OK)
-		TokenRefuseCheck(&check, VARSIZE_ANY_EXHDR(token_t), now);
+		TokenRefuseCheck(&check, VARSIZE_ANY_EXHDR(token), now);
 
 	/* JwtVerify checked the claims as jsonb_in would: they convert */
 	claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 												CStringGetDatum(check.claims)));
 	JwtCheckFree(&check);
-	PG_RETURN_JSONB_P(claims);
+	return claims;
+}
+
+/*
+ * TokenSecret
+ *		The token_secret setting, "" when there is none: what
+ *		pgticket.token_claims reads, with the same statement run through SPI
+ *		as the caller (the plan is kept for the session, and replanned by
+ *		the plan cache when the table changes).  Every name is qualified,
+ *		so no search_path can put another table or "=" in its place.
+ */
+text *
+TokenSecret(void)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		value = (Datum) 0;
+	bool		isnull = true;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (plan == NULL)
+		plan = PgticketPreparePlan("SELECT s.value FROM pgticket.setting s "
+								   "WHERE s.name OPERATOR(pg_catalog.=) "
+								   "'token_secret'", 0, NULL);
+	PgticketExecPlan(plan, NULL, NULL, true, 1);
+	if (SPI_processed > 0)
+		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+							  &isnull);
+	if (!isnull)				/* into the caller's context */
+		value = SPI_datumTransfer(value, false, -1);
+	SPI_finish();
+	return isnull ? cstring_to_text("") : DatumGetTextPP(value);
 }
 
 PG_FUNCTION_INFO_V1(pgticket_jwt_sign);
