@@ -133,6 +133,19 @@ SELECT pgticket.token_claims(:'old_token');
 DELETE FROM pgticket.setting WHERE name = 'token_secret';
 SELECT pgticket.token_claims(:'old_token');
 :e
+-- the secret's lookup names its operator: an "=" that is always true
+-- first on the caller's search_path cannot make another setting the secret
+BEGIN;
+INSERT INTO pgticket.setting (name, value) VALUES ('token_secret', 'old');
+INSERT INTO pgticket.setting (name, value) VALUES ('not_the_secret', 'other')
+	ON CONFLICT (name) DO NOTHING;
+UPDATE pgticket.setting SET value = value WHERE name = 'token_secret';
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.eq);
+SET LOCAL search_path = evil, pg_catalog, public;
+SELECT pgticket.token_claims(:'old_token') ->> 'sub' AS sub;
+ROLLBACK;
 
 -- secret_matches: sha256(salt || secret), constant-time compare
 SELECT pgticket.secret_matches('ocsuser', '\x0102'::bytea,

@@ -22,7 +22,9 @@ COMMENT ON FUNCTION pgticket.jwt_sign(jsonb, text) IS
 /*
  * PL/pgSQL, so that the session keeps the plan of the setting's lookup: a
  * SQL function with a subquery is never inlined, and PostgreSQL 15 parses
- * and plans its body on every call.
+ * and plans its body on every call.  Without a SET clause (the caller's
+ * search_path applies), so the operator is named with its schema: an "="
+ * put first on the path cannot pick another row as the secret.
  */
 CREATE FUNCTION pgticket.token_claims(token text, at timestamptz DEFAULT now())
 RETURNS jsonb
@@ -32,7 +34,7 @@ DECLARE
 	secret text;
 BEGIN
 	SELECT s.value INTO secret FROM pgticket.setting s
-	WHERE s.name = 'token_secret';
+	WHERE s.name OPERATOR(pg_catalog.=) 'token_secret';
 	RETURN pgticket.jwt_verify(token, coalesce(secret, ''), at);
 END
 $$;
