@@ -63,6 +63,10 @@ PG_CPPFLAGS = -Iextension/src
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter
 SHLIB_LINK =
 
+# make bench's PROFILE (seconds of profiling) is not PGXS's PROFILE
+# (compiler flags): keep it out of the build, and hand it to the bench
+BENCH_PROFILE := $(PROFILE)
+override undefine PROFILE
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifneq ($(PGXS),)
 include $(PGXS)
@@ -129,7 +133,7 @@ test: build-all
 	@tests/run-tests.sh $(T)
 
 bench: build-all
-	@tests/bench/run.sh
+	@$(if $(BENCH_PROFILE),PROFILE='$(BENCH_PROFILE)') tests/bench/run.sh
 
 # each fault under load, with figures; reports, never fails (not in make test)
 stress: build-all
