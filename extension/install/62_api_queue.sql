@@ -69,6 +69,18 @@ CREATE INDEX IF NOT EXISTS ticket_queue_waiting ON pgticket.ticket_queue
 COMMENT ON INDEX pgticket.ticket_queue_waiting IS
 	'Waiting tickets of each queue in number order: a ticket''s position is a range of this index';
 
+/*
+ * A customer's queue tickets in the order GET /v1/tickets lists them
+ * (newest first, ties by id): a page is one range scan that stops at its
+ * last row, instead of a range of ticket_customer per state of the
+ * workflow merged and sorted.  Partial, so that other APIs' tickets do not
+ * pay for it.
+ */
+CREATE INDEX IF NOT EXISTS ticket_queue_customer ON pgticket.ticket
+	(customer_id, created_at DESC, id DESC) WHERE workflow = 'queue';
+COMMENT ON INDEX pgticket.ticket_queue_customer IS
+	'Queue tickets of each customer, newest first, ties by id: the pages of GET /v1/tickets (002)';
+
 CREATE FUNCTION pgticket.queue_follow_state() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pgticket, pg_catalog, pg_temp
@@ -422,17 +434,15 @@ BEGIN
 	 * queue_check_customer_id runs only when it has something to refuse:
 	 * a missing value or a malformed number, or no customer found (the
 	 * type may not be configured).  A customer found has a configured
-	 * type: customer.id_type references customer_id_type.
+	 * type: customer.id_type references customer_id_type.  The customer is
+	 * looked up by the page's statement; only when there is no page is it
+	 * looked up alone, after the other checks.  Every refusal is a 400
+	 * without a body, so which check refuses first does not show.
 	 */
 	v_type := queue_arg(request, 'customer_id_type');
 	v_number := queue_arg(request, 'customer_id_number');
 	IF v_type IS NULL OR v_number IS NULL
 		OR v_number !~ '^[A-Za-z0-9-]{1,32}$' THEN
-		PERFORM queue_check_customer_id(v_type, v_number);
-	END IF;
-	SELECT c.id INTO v_customer FROM customer c
-	WHERE c.id_type = v_type AND c.id_number = v_number;
-	IF NOT FOUND THEN
 		PERFORM queue_check_customer_id(v_type, v_number);
 	END IF;
 	v_text := queue_arg(request, 'offset');
@@ -452,17 +462,12 @@ BEGIN
 	IF request -> 'query' ? 'fields' THEN
 		v_fields := queue_fields(request);
 	END IF;
-	IF v_customer IS NULL THEN
-		RETURN http_empty(404);
-	END IF;
 
 	/*
-	 * One statement renders the page (as queue_render does).  Each state's
-	 * range of ticket_customer is read newest first, offset + limit
-	 * tickets and those created at the same time as the last (WITH TIES:
-	 * the index orders by number, the page by id, after created_at), and
-	 * the page taken from their merge: a customer's older tickets are not
-	 * read.  position only for the page's tickets.
+	 * One statement finds the customer and renders the page (as
+	 * queue_render does): a range of ticket_queue_customer, newest first,
+	 * that stops after offset + limit live tickets, whatever else the
+	 * customer has.  position only for the page's tickets.
 	 */
 	SELECT json_agg(queue_ticket_json(v_fields, pg.uuid, sv.prefix,
 			pg.queue_number, pg.state, pg.channel, pg.branch, pg.sector,
@@ -475,27 +480,27 @@ BEGIN
 					AND a.queue_number < pg.queue_number AND a.waiting)
 			END) ORDER BY pg.created_at DESC, pg.id DESC)
 	INTO v_data
-	FROM (SELECT t.*
-		FROM workflow_state ws
-		CROSS JOIN LATERAL (
-			SELECT t.id, t.uuid, t.state, t.channel, t.created_at,
-				q.branch, q.sector, q.service, q.day, q.queue_number,
-				q.phone, q.called_at, q.finished_at, q.waiting
-			FROM ticket t
-			JOIN ticket_queue q ON q.ticket_id = t.id
-			WHERE t.customer_id = v_customer AND t.workflow = 'queue'
-				AND t.state = ws.state AND q.deleted_at IS NULL
-			ORDER BY t.created_at DESC
-			FETCH FIRST (least(v_offset, 9223372036854775807 - v_limit)
-				+ v_limit) ROWS WITH TIES
-		) t
-		WHERE ws.workflow = 'queue'
+	FROM (SELECT t.id, t.uuid, t.state, t.channel, t.created_at,
+			q.branch, q.sector, q.service, q.day, q.queue_number,
+			q.phone, q.called_at, q.finished_at, q.waiting
+		FROM ticket t
+		JOIN ticket_queue q ON q.ticket_id = t.id
+		WHERE t.customer_id = (SELECT c.id FROM customer c
+				WHERE c.id_type = v_type AND c.id_number = v_number)
+			AND t.workflow = 'queue' AND q.deleted_at IS NULL
 		ORDER BY t.created_at DESC, t.id DESC
 		OFFSET v_offset LIMIT v_limit) pg
 	JOIN service sv ON sv.branch = pg.branch AND sv.sector = pg.sector
 		AND sv.code = pg.service;
 
 	IF v_data IS NULL THEN
+		/* an unknown customer: 400 when its type is not configured */
+		SELECT c.id INTO v_customer FROM customer c
+		WHERE c.id_type = v_type AND c.id_number = v_number;
+		IF NOT FOUND THEN
+			PERFORM queue_check_customer_id(v_type, v_number);
+			RETURN http_empty(404);
+		END IF;
 		/* past the last page: 404 only when there is no ticket at all */
 		PERFORM FROM ticket t JOIN ticket_queue q ON q.ticket_id = t.id
 		WHERE t.customer_id = v_customer AND t.workflow = 'queue'
