@@ -467,9 +467,11 @@ BEGIN
 	 * One statement finds the customer and renders the page (as
 	 * queue_render does): a range of ticket_queue_customer, newest first,
 	 * that stops after offset + limit live tickets, whatever else the
-	 * customer has.  position only for the page's tickets.
+	 * customer has.  position only for the page's tickets.  json_agg
+	 * takes the rows in the subquery's order (nothing between them joins
+	 * or groups), which spares it a sort of its own.
 	 */
-	SELECT json_agg(queue_ticket_json(v_fields, pg.uuid, sv.prefix,
+	SELECT json_agg(queue_ticket_json(v_fields, pg.uuid, pg.prefix,
 			pg.queue_number, pg.state, pg.channel, pg.branch, pg.sector,
 			pg.service, v_type, v_number, pg.phone, pg.created_at,
 			pg.called_at, pg.finished_at,
@@ -478,20 +480,20 @@ BEGIN
 				 WHERE a.branch = pg.branch AND a.sector = pg.sector
 					AND a.service = pg.service AND a.day = pg.day
 					AND a.queue_number < pg.queue_number AND a.waiting)
-			END) ORDER BY pg.created_at DESC, pg.id DESC)
+			END))
 	INTO v_data
-	FROM (SELECT t.id, t.uuid, t.state, t.channel, t.created_at,
+	FROM (SELECT t.uuid, t.state, t.channel, t.created_at, sv.prefix,
 			q.branch, q.sector, q.service, q.day, q.queue_number,
 			q.phone, q.called_at, q.finished_at, q.waiting
 		FROM ticket t
 		JOIN ticket_queue q ON q.ticket_id = t.id
+		JOIN service sv ON sv.branch = q.branch AND sv.sector = q.sector
+			AND sv.code = q.service
 		WHERE t.customer_id = (SELECT c.id FROM customer c
 				WHERE c.id_type = v_type AND c.id_number = v_number)
 			AND t.workflow = 'queue' AND q.deleted_at IS NULL
 		ORDER BY t.created_at DESC, t.id DESC
-		OFFSET v_offset LIMIT v_limit) pg
-	JOIN service sv ON sv.branch = pg.branch AND sv.sector = pg.sector
-		AND sv.code = pg.service;
+		OFFSET v_offset LIMIT v_limit) pg;
 
 	IF v_data IS NULL THEN
 		/* an unknown customer: 400 when its type is not configured */
