@@ -53,8 +53,8 @@ DATA_built = extension/pgticket--$(EXT_VERSION).sql \
 DATA = extension/pgticket.control extension/pgticket--1.0.sql
 
 REGRESS = schema workflow transition assign message rating sla numbering \
-	roles report errors helpdesk token resume crm queue workshop input comments \
-	upgrade
+	roles report errors helpdesk token resume crm queue queue_list workshop input \
+	comments upgrade
 REGRESS_OPTS = --inputdir=. --load-extension=pgticket
 
 PG_CONFIG ?= pg_config
