@@ -29,7 +29,7 @@
 #
 # The report goes to tests/bench/results/<date>-<scale>/report.md (and the
 # terminal), with every run in runs.tsv, the façades' inner statements in
-# profile.md and their plans in plans.txt.
+# the report's profile (from profile.tsv) and their plans in plans.txt.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
