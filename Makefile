@@ -9,6 +9,8 @@
 #   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
 #   make bench   throughput of the REST API beside pgbench on the same SQL
+#   make bench-instructions  instructions per call of each read facade
+#                (callgrind, repeatable), on the data make bench left
 #   make fuzz    libFuzzer over the token verification and the module's
 #                request parsing (FUZZ_TIME=60 seconds each)
 #   make test-asan  the HTTP tests against the module built with ASan+UBSan
@@ -90,7 +92,7 @@ RUN_DIR = $(CURDIR)/.run
 PGPORT_DEMO = $(or $(PGPORT),54329)
 HTTP_PORT = $(or $(PORT),8080)
 
-.PHONY: deps build-all nginx-module run stop clean-run psql test bench \
+.PHONY: deps build-all nginx-module run stop clean-run psql test bench bench-instructions \
 	stress check-style fuzz test-asan help
 
 deps:
@@ -134,6 +136,10 @@ test: build-all
 
 bench: build-all
 	@$(if $(BENCH_PROFILE),PROFILE='$(BENCH_PROFILE)') tests/bench/run.sh
+
+# instructions per call of each read facade (callgrind), on make bench's data
+bench-instructions: build-all
+	@tests/bench/instructions.sh
 
 # each fault under load, with figures; reports, never fails (not in make test)
 stress: build-all

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# make bench-instructions: CPU instructions per call of each read façade
+# and of the one-row lookup, counted by callgrind in a single-user postgres
+# on the data the last `make bench` left in .run/bench.  Unlike timings,
+# the counts repeat to within a few instructions, so they compare two
+# versions of a façade on a machine too busy or too noisy to time them.
+# They are not time: a plan made on every call (bench.lookup) costs fewer
+# µs per instruction than a façade's reads.
+#
+#   ENDPOINTS="lookup hd-details q-get ws-get hd-list q-list crm-details"
+#   CALLS=60          warm calls counted per endpoint
+#
+# Only the calls are counted (callgrind collects inside
+# fmgr_security_definer: every façade and bench.lookup are SECURITY
+# DEFINER), and the first calls of a session compile PL/pgSQL and plan its
+# statements: a run of 20 calls is subtracted from a run of 20 + CALLS.
+# The request documents are those the load scripts send, from a fixed seed.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+stack=tests/stack.sh
+bin=$(${PG_CONFIG:-pg_config} --bindir)
+dir="$top/.run/bench"
+db=pgticket_bench
+calls=${CALLS:-60}
+endpoints=${ENDPOINTS:-lookup hd-details q-get ws-get hd-list q-list crm-details}
+if [ -n "${TEST_PGPORT:-}" ]; then
+    pgport=${BENCH_PGPORT:-$((TEST_PGPORT + 100))}
+else
+    pgport=${BENCH_PGPORT:-54449}
+fi
+
+die() { echo "bench-instructions: $*" >&2; exit 1; }
+[ -d "$dir/pgdata" ] || die "no bench data in $dir: run make bench first"
+command -v valgrind >/dev/null || {
+    [ "$(id -u)" = 0 ] || die "needs valgrind: apt-get install valgrind"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null \
+        || die "could not install valgrind"
+}
+
+# endpoint -> façade, and the SQL of one request document (k: a random
+# integer 1..5000 for the CRM tokens; n, c: tickets and customers)
+facade() {
+    case $1 in
+        lookup) echo bench.lookup ;;
+        hd-details) echo api_helpdesk.get_ticket_details ;;
+        q-get) echo api_queue.get_ticket ;;
+        ws-get) echo api_workshop.get_pending_ticket ;;
+        hd-list) echo api_helpdesk.get_tickets ;;
+        q-list) echo api_queue.list_tickets ;;
+        crm-details) echo api_crm.ticket_details ;;
+        *) die "unknown endpoint $1 (reads only)" ;;
+    esac
+}
+document() {
+    case $1 in
+        lookup) echo "bench.doc(jsonb_build_object('id', (id0 + 1 + floor(random() * n))::bigint::text))" ;;
+        hd-details) echo "bench.doc(jsonb_build_object('ticketId', (1000000 + 20 * (1 + floor(random() * ((n - 8) / 20)))::bigint)::text)) || bench.admin_door()" ;;
+        q-get) echo "bench.doc(jsonb_build_object('ticket_id', bench.uuid_of(20 * (1 + floor(random() * ((n - 14) / 20)))::bigint + 9 + floor(random() * 6)::bigint)))" ;;
+        ws-get) echo "bench.doc(jsonb_build_object('id', bench.uuid_of(20 * ((9 * n / 10) / 20 + 1 + floor(random() * ((n - 17) / 20 - (9 * n / 10) / 20)))::bigint + 15 + floor(random() * 3)::bigint)), '{}', '{\"x-api-key\": \"demo-workshop-key\"}')" ;;
+        hd-list) echo "bench.doc(jsonb_build_object('userId', (1000000 + floor(random() * c)::bigint + 1)::text, 'status', 'unresolved'))" ;;
+        q-list) echo "bench.doc('{}', jsonb_build_object('customer_id_type', 'DNI', 'customer_id_number', (50000000 + floor(random() * c)::bigint + 1)::text))" ;;
+        crm-details) echo "bench.doc('{}', '{}', jsonb_build_object('token', (SELECT token FROM bench.crm_token WHERE i = k), 'correlationid', 'bench', 'source', 'bench', 'srdate', '01-01-2030', 'operation', 'ticketDetail', 'destination', 'crm'))" ;;
+    esac
+}
+
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"; $stack pg-stop "$dir" >/dev/null 2>&1' EXIT
+
+# the request documents, with the server up; then the server down
+$stack pg-start "$dir" "$pgport" >/dev/null || die "PostgreSQL did not start"
+for ep in $endpoints; do
+    fn=$(facade "$ep") || exit 1
+    "$bin/psql" -X -At -q -v ON_ERROR_STOP=1 -h "$dir" -p "$pgport" \
+        -U postgres -d "$db" -c "SELECT setseed(0.25)" -c "
+        SELECT format('SELECT status FROM $fn(%L::jsonb)', d)
+        FROM (SELECT $(document "$ep") AS d
+              FROM (SELECT tickets AS n, customers AS c, id0
+                    FROM bench.config) cfg,
+                   (SELECT 1 + floor(random() * 5000)::int AS k
+                    FROM generate_series(1, 20 + $calls)) g) s" \
+        >"$work/$ep.sql" || die "request documents for $ep failed"
+done
+$stack pg-stop "$dir" >/dev/null
+
+# Ir of the first N calls of the file, in one single-user session
+count() {
+    local out="$work/cg.out"
+    rm -f "$out"
+    touch "$out" && chmod 666 "$out"
+    head -n "$2" "$work/$1.sql" | $stack as-owner valgrind --tool=callgrind \
+        --callgrind-out-file="$out" --toggle-collect=fmgr_security_definer \
+        "$bin/postgres" --single -D "$dir/pgdata" "$db" \
+        >"$work/out.txt" 2>"$work/err.txt" || die "$1: $(tail -3 "$work/err.txt")"
+    if grep -q 'ERROR' "$work/out.txt"; then
+        die "$1: $(grep -m1 ERROR "$work/out.txt")"
+    fi
+    grep '^summary:' "$out" | grep -o '[0-9]*'
+}
+
+echo "| endpoint | façade | instructions per call | × lookup |"
+echo "|---|---|---|---|"
+base=
+for ep in $endpoints; do
+    a=$(count "$ep" 20) || exit 1
+    b=$(count "$ep" $((20 + calls))) || exit 1
+    per=$(( (b - a) / calls ))
+    [ "$ep" = lookup ] && base=$per
+    ratio=-
+    [ -n "$base" ] && ratio=$(awk -v a="$per" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
+    printf '| %s | `%s` | %d | %s |\n' "$ep" "$(facade "$ep")" "$per" "$ratio"
+done
