@@ -14,6 +14,7 @@
 #   make fuzz    libFuzzer over the token verification and the module's
 #                request parsing (FUZZ_TIME=60 seconds each)
 #   make test-asan  the HTTP tests against the module built with ASan+UBSan
+#                (T="tests/t/NNN-x.t ...": only those)
 #   make stress  each fault (database down, killed backend, lock, reload,
 #                pool exhausted) under load, with figures; never fails
 #   make help    this list
@@ -151,7 +152,7 @@ fuzz: deps
 test-asan: deps
 	@$(MAKE) -s all
 	@$(MAKE) -s install >/dev/null
-	@tests/asan.sh
+	@tests/asan.sh $(T)
 
 # the list of targets at the top of this file
 help:

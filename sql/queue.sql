@@ -304,6 +304,36 @@ FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id
 JOIN pgticket.ticket_queue q ON q.ticket_id = t.id WHERE m.number = 'W-003';
 
 --
+-- a DBA moving a waiting ticket out of the queue workflow takes it out of
+-- the line: the tickets behind it move up; moved back, it waits again
+--
+BEGIN;
+INSERT INTO pgticket.service (branch, sector, code, prefix)
+VALUES ('B01', 'S01', 'SVMOVE', 'M');
+CREATE TEMP TABLE moved ON COMMIT DROP AS
+SELECT (r.body::json ->> 'id')::uuid AS id, r.body::json ->> 'number' AS number
+FROM generate_series(1, 3) i,
+	api_queue.create_ticket(jsonb_build_object('n', i, 'body_type', 'form',
+		'body', '{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SVMOVE"}'::jsonb)) r;
+CREATE FUNCTION pg_temp.line() RETURNS TABLE (number text, status int, "position" text)
+LANGUAGE sql AS $$
+	SELECT m.number, r.status, r.body::json ->> 'position'
+	FROM moved m, api_queue.get_ticket(pg_temp.req(m.id)) r ORDER BY 1
+$$;
+SELECT * FROM pg_temp.line();
+UPDATE pgticket.ticket SET workflow = 'helpdesk', state = 'new',
+	number = nextval('pgticket.helpdesk_number_seq')
+WHERE uuid = (SELECT id FROM moved WHERE number = 'M-001');
+SELECT * FROM pg_temp.line();
+SELECT count(*) FILTER (WHERE q.waiting) AS waiting
+FROM pgticket.ticket_queue q WHERE q.service = 'SVMOVE';
+UPDATE pgticket.ticket SET workflow = 'queue', state = 'waiting',
+	number = nextval('pgticket.queue_number_seq')
+WHERE uuid = (SELECT id FROM moved WHERE number = 'M-001');
+SELECT * FROM pg_temp.line();
+ROLLBACK;
+
+--
 -- pgticket_report.queue_waits: one queue's day, its times set by hand
 -- (created 09:10, 09:20, 09:30, 09:40; the first two called 15 and 30
 -- minutes later, the first finished 20 minutes after its call)

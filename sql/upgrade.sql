@@ -118,7 +118,8 @@ CREATE EXTENSION pgticket VERSION '1.0';
 -- a DBA's edit of a shipped row, made under 1.0 (checked at the end)
 UPDATE pgticket.sla_policy SET resolve_within = '5 hours' WHERE priority = 'urgent';
 -- queue tickets moved under 1.0, which kept no called_at or finished_at
--- (checked at the end): one waiting, one called, one finished
+-- (checked at the end): one waiting, one called, one finished, and one a
+-- DBA moved to the helpdesk workflow (it waits in no queue)
 INSERT INTO pgticket.branch (code) VALUES ('UB');
 INSERT INTO pgticket.sector (branch, code) VALUES ('UB', 'US');
 INSERT INTO pgticket.service (branch, sector, code, prefix)
@@ -128,7 +129,7 @@ DO $$
 DECLARE
 	t	pgticket.ticket;
 BEGIN
-	FOR n IN 1..3 LOOP
+	FOR n IN 1..4 LOOP
 		t := pgticket.create_ticket('queue', (SELECT id FROM pgticket.customer
 			WHERE name = 'queue customer under 1.0'), 'under 1.0');
 		INSERT INTO pgticket.ticket_queue
@@ -140,6 +141,11 @@ BEGIN
 		IF n = 3 THEN
 			PERFORM pgticket.transition(t.id, 'attending');
 			PERFORM pgticket.transition(t.id, 'finished');
+		END IF;
+		IF n = 4 THEN
+			UPDATE pgticket.ticket SET workflow = 'helpdesk', state = 'new',
+				number = nextval('pgticket.helpdesk_number_seq')
+			WHERE id = t.id;
 		END IF;
 	END LOOP;
 END
@@ -185,7 +191,8 @@ ORDER BY 2, 3, 1;
 -- the one the DBA edited under 1.0, as it would have been kept under 1.1.
 SELECT priority, resolve_within, shipped FROM pgticket.sla_policy ORDER BY 1;
 -- The queue tickets moved under 1.0 show when they were called and
--- finished (the history's times), and which one waits.
+-- finished (the history's times), and which one waits (not the one moved
+-- to another workflow).
 SELECT q.queue_number, t.state, q.waiting,
 	q.called_at IS NOT DISTINCT FROM (SELECT max(h.at)
 		FROM pgticket.ticket_history h

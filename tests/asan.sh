@@ -14,7 +14,8 @@
 # report, or a worker that did not exit cleanly.  Leaks are valgrind's
 # (006-valgrind.t, left out here: valgrind and ASan cannot share a
 # process).  Uses the ports of make test (TEST_PGPORT,
-# PGTICKET_HTTP_PORT_BASE): run one at a time.
+# PGTICKET_HTTP_PORT_BASE): run one at a time.  With arguments (make
+# test-asan T="tests/t/013-queue.t ..."), only those HTTP tests run.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,17 @@ dir=$top/.run/asan
 port=${TEST_PGPORT:-54339}
 db=pgticket_test
 reports=$dir/sanitizer
+
+# the tests named (006-valgrind.t cannot share a process with ASan), or all
+if [ $# -gt 0 ]; then
+    tests=$(printf '%s\n' "$@" | grep -v 006-valgrind)
+    for t in $tests; do
+        [ -f "$t" ] || { echo "asan.sh: $t: no such test" >&2; tests=; }
+    done
+    [ -n "$tests" ] || { echo "0 passed, 1 failed"; exit 1; }
+else
+    tests=$(ls tests/t/*.t | grep -v 006-valgrind)
+fi
 
 build=$top/.build/nginx-asan
 flags="-fsanitize=address,undefined -fno-omit-frame-pointer"
@@ -44,7 +56,6 @@ asan_rt=$(gcc -print-file-name=libasan.so)
 nginx_env="LD_PRELOAD=$asan_rt"
 nginx_env+=" ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=0:abort_on_error=1"
 
-tests=$(ls tests/t/*.t | grep -v 006-valgrind)
 start=$(date +%s)
 PGTICKET_RUNDIR="$dir" PGTICKET_PGPORT="$port" PGTICKET_DB="$db" \
 PGTICKET_MODULE="$module" PGTICKET_NGINX_ENV="$nginx_env" \

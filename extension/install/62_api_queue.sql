@@ -24,19 +24,20 @@ CREATE SCHEMA IF NOT EXISTS api_queue;
 /* ------------------------------------------------------------- schema */
 
 /*
- * waiting mirrors "the ticket is in its workflow's initial state" so that
- * the tickets ahead of one in its queue are counted from a partial index
- * (ticket_queue_waiting) instead of a scan of the day's tickets.  A trigger
- * on ticket keeps it, and called_at and finished_at, in step with every
- * state change, whoever makes it (the API, or a DBA with
- * pgticket.transition).  deleted_at marks a ticket cancelled with DELETE:
+ * waiting mirrors "the ticket is in the queue workflow's initial state" so
+ * that the tickets ahead of one in its queue are counted from a partial
+ * index (ticket_queue_waiting) instead of a scan of the day's tickets.  A
+ * trigger on ticket keeps it, and called_at and finished_at, in step with
+ * every state change, whoever makes it (the API, or a DBA with
+ * pgticket.transition), and with a DBA's move of a ticket into or out of
+ * the queue workflow.  deleted_at marks a ticket cancelled with DELETE:
  * the API no longer shows it, the ticket and its history stay.
  */
 ALTER TABLE pgticket.ticket_queue
 	ADD COLUMN IF NOT EXISTS waiting boolean NOT NULL DEFAULT true,
 	ADD COLUMN IF NOT EXISTS deleted_at timestamptz;
 COMMENT ON COLUMN pgticket.ticket_queue.waiting IS
-	'The ticket is in the initial state of its workflow (waiting): kept by trigger ticket_queue_follow_state';
+	'The ticket is in the initial state of the queue workflow (waiting): kept by trigger ticket_queue_follow_state';
 COMMENT ON COLUMN pgticket.ticket_queue.deleted_at IS
 	'When the queue API deleted (cancelled) the ticket; the API shows it no more';
 COMMENT ON COLUMN pgticket.ticket_queue.called_at IS
@@ -44,11 +45,15 @@ COMMENT ON COLUMN pgticket.ticket_queue.called_at IS
 COMMENT ON COLUMN pgticket.ticket_queue.finished_at IS
 	'When the ticket entered state finished (kept by trigger ticket_queue_follow_state)';
 
-/* tickets of a 1.0 database that have left their initial state */
+/*
+ * tickets of a 1.0 database that have left their initial state, or the
+ * queue workflow
+ */
 UPDATE pgticket.ticket_queue q SET waiting = false
   FROM pgticket.ticket t
   JOIN pgticket.workflow_state s ON s.workflow = t.workflow AND s.state = t.state
- WHERE t.id = q.ticket_id AND NOT s.is_initial AND q.waiting;
+ WHERE t.id = q.ticket_id AND (NOT s.is_initial OR t.workflow <> 'queue')
+   AND q.waiting;
 
 /*
  * ... and when they were called and finished, as the trigger below would
@@ -86,28 +91,39 @@ LANGUAGE plpgsql
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 BEGIN
+	/* a ticket a DBA moved to another workflow waits in no queue */
 	UPDATE ticket_queue q
-	   SET waiting = coalesce((SELECT s.is_initial FROM workflow_state s
-							   WHERE s.workflow = NEW.workflow
-								 AND s.state = NEW.state), false),
-		   called_at = CASE WHEN NEW.state = 'called' THEN now()
+	   SET waiting = NEW.workflow = 'queue' AND
+				coalesce((SELECT s.is_initial FROM workflow_state s
+						  WHERE s.workflow = NEW.workflow
+							AND s.state = NEW.state), false),
+		   called_at = CASE WHEN NEW.workflow = 'queue'
+								AND NEW.state = 'called' THEN now()
 							ELSE q.called_at END,
-		   finished_at = CASE WHEN NEW.state = 'finished' THEN now()
+		   finished_at = CASE WHEN NEW.workflow = 'queue'
+								  AND NEW.state = 'finished' THEN now()
 							  ELSE q.finished_at END
 	 WHERE q.ticket_id = NEW.id;
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION pgticket.queue_follow_state() IS
-	'Trigger function: after a queue ticket changes state, set ticket_queue.waiting (initial state or not), called_at (entering called) and finished_at (entering finished)';
+	'Trigger function: after a queue ticket changes state or leaves or enters the queue workflow, set ticket_queue.waiting (in the queue workflow''s initial state or not), called_at (entering called) and finished_at (entering finished)';
 
+/*
+ * The workflow too: a ticket a DBA moves out of the queue workflow leaves
+ * the line (the tickets behind it move up), and one moved in takes its
+ * place again.
+ */
 CREATE TRIGGER ticket_queue_follow_state
-	AFTER UPDATE OF state ON pgticket.ticket
+	AFTER UPDATE OF workflow, state ON pgticket.ticket
 	FOR EACH ROW
-	WHEN (NEW.workflow = 'queue' AND OLD.state IS DISTINCT FROM NEW.state)
+	WHEN ((OLD.workflow = 'queue' OR NEW.workflow = 'queue')
+		AND (OLD.state IS DISTINCT FROM NEW.state
+			OR OLD.workflow IS DISTINCT FROM NEW.workflow))
 	EXECUTE FUNCTION pgticket.queue_follow_state();
 COMMENT ON TRIGGER ticket_queue_follow_state ON pgticket.ticket IS
-	'Keeps ticket_queue.waiting, called_at and finished_at in step with the state of queue tickets';
+	'Keeps ticket_queue.waiting, called_at and finished_at in step with the state and workflow of queue tickets';
 
 /* ----------------------------------------------- shared request helpers */
 

@@ -8,7 +8,7 @@
 # before anything is written or stopped; `make psql` finds the cluster on
 # its PGPORT= and passes SQL= with its quotes; `make stop` says what it
 # stopped, and leaves alone another nginx that a stale pid file names;
-# `make help` lists the targets.
+# `make help` lists the targets; `make test-asan T=...` runs only those.
 
 use strict;
 use warnings;
@@ -68,6 +68,18 @@ my ($rc, $out) = make('help');
 is($rc, 0, 'make help: exit 0');
 like($out, qr/^ +make $_ /m, "make help lists make $_") or diag($out)
     for qw(run stop clean-run psql test help);
+
+# make test-asan T=...: only those tests, as make test T=... (it ran every
+# HTTP test under ASan); a name that is no test fails at once
+$out = `make -n -s -C '$top' test-asan T=tests/t/013-queue.t 2>&1`;
+if (like($out, qr{^tests/asan\.sh tests/t/013-queue\.t$}m,
+         'make test-asan T=: asan.sh is given the tests named')) {
+    $out = `cd '$top' && tests/asan.sh tests/t/no-such-test.t 2>&1`;
+    isnt($? >> 8, 0, 'asan.sh with a test that does not exist: fails');
+    like($out, qr{no-such-test\.t: no such test.*^0 passed, 1 failed$}ms,
+         'asan.sh names the missing test, before building anything')
+        or diag($out);
+}
 
 # a run left over by an interrupted test stops first
 system("make -s -C '$top' stop RUN_DIR='$rd' >/dev/null 2>&1") if -d $rd;
