@@ -93,8 +93,8 @@ RUN_DIR = $(CURDIR)/.run
 PGPORT_DEMO = $(or $(PGPORT),54329)
 HTTP_PORT = $(or $(PORT),8080)
 
-.PHONY: deps build-all nginx-module run stop clean-run psql test bench bench-instructions \
-	stress check-style fuzz test-asan help
+.PHONY: deps build-all nginx-module run stop clean-run psql test bench \
+	bench-instructions stress check-style fuzz test-asan help
 
 deps:
 	@tests/stack.sh deps
