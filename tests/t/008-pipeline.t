@@ -116,6 +116,21 @@ sub rows {
     return join ',', map { $_->[0] } psql($sql);
 }
 
+# shape8 again, answering value with a body of that type: a changed result
+# type makes the sessions' prepared statements stale
+sub reshape {
+    my ($type, $value) = @_;
+    psql(<<"SQL");
+drop function api_test.shape8(jsonb);
+create function api_test.shape8(request jsonb)
+returns table (status int, headers json, body $type)
+language sql security definer as \$\$
+    select 200, '{"Content-Type": "text/plain"}'::json, '$value'::$type
+\$\$;
+grant execute on function api_test.shape8(jsonb) to pgticket_web;
+SQL
+}
+
 sub web_backends {
     my ($row) = psql("select count(*) from pg_stat_activity "
                      . "where usename = 'pgticket_web'");
@@ -238,15 +253,7 @@ is(http(GET => '/api/echo')->{status}, 200, 'a new connection serves');
 # changes; every request runs again on a new connection
 
 is(http(GET => '/api/shape')->{content}, 'v1', 'prepared');
-psql(<<'SQL');
-drop function api_test.shape8(jsonb);
-create function api_test.shape8(request jsonb)
-returns table (status int, headers json, body varchar)
-language sql security definer as $$
-    select 200, '{"Content-Type": "text/plain"}'::json, 'v2'::varchar
-$$;
-grant execute on function api_test.shape8(jsonb) to pgticket_web;
-SQL
+reshape('varchar', 'v2');
 $slow = start('/api/sleep?s=0.3');
 sleep 0.1;
 @reqs = map { start('/api/shape') } 1 .. 3;
@@ -261,15 +268,7 @@ is(web_backends(), 1, 'one backend');
 # cancelled, and its stale result (rolled back) is the timeout it is, not
 # an internal error
 
-psql(<<'SQL');
-drop function api_test.shape8(jsonb);
-create function api_test.shape8(request jsonb)
-returns table (status int, headers json, body text)
-language sql security definer as $$
-    select 200, '{"Content-Type": "text/plain"}'::json, 'v3'::text
-$$;
-grant execute on function api_test.shape8(jsonb) to pgticket_web;
-SQL
+reshape('text', 'v3');
 $slow = start('/api/sleep?s=2.5');
 sleep 0.2;
 $behind = start('/api/shape');
@@ -283,15 +282,7 @@ is(http(GET => '/api/shape')->{content}, 'v3', 'a new connection serves');
 # a notice names the request it is about, also behind a request that was
 # run again in place (40001): the connection logs as its oldest request
 
-psql(<<'SQL');
-drop function api_test.shape8(jsonb);
-create function api_test.shape8(request jsonb)
-returns table (status int, headers json, body varchar)
-language sql security definer as $$
-    select 200, '{"Content-Type": "text/plain"}'::json, 'v4'::varchar
-$$;
-grant execute on function api_test.shape8(jsonb) to pgticket_web;
-SQL
+reshape('varchar', 'v4');
 $slow = start('/api/sleep?s=0.3');
 sleep 0.1;
 @reqs = map { start($_) } ('/api/fail/40001', '/api/shape');
