@@ -25,6 +25,7 @@ dir="$top/.run/bench"
 db=pgticket_bench
 calls=${CALLS:-60}
 endpoints=${ENDPOINTS:-lookup hd-details q-get ws-get hd-list q-list crm-details}
+endpoints=$(echo $endpoints | tr ',' ' ')  # a list as make bench takes it
 if [ -n "${TEST_PGPORT:-}" ]; then
     pgport=${BENCH_PGPORT:-$((TEST_PGPORT + 100))}
 else
