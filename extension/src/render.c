@@ -87,6 +87,16 @@ static const char *const queue_ticket_keys[] = {
 
 #define QUEUE_TICKET_NKEYS ((int) lengthof(queue_ticket_keys))
 
+/* sep and two digits of v (0 .. 99) at p; returns the end */
+static char *
+append_2digits(char *p, char sep, int v)
+{
+	p[0] = sep;
+	p[1] = '0' + v / 10;
+	p[2] = '0' + v % 10;
+	return p + 3;
+}
+
 /*
  * Append ts as "YYYY-MM-DDTHH:MM:SSZ" in UTC, as pgticket.fmt_iso8601 writes
  * it with to_char: the year of a BC date without its sign, at least four
@@ -98,7 +108,12 @@ append_iso8601(StringInfo buf, TimestampTz ts)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
+	char		digits[12];
+	char		out[32];
+	char	   *p = out;
 	int			year;
+	int			len;
+	int			i;
 
 	if (TIMESTAMP_NOT_FINITE(ts))
 		return false;
@@ -107,9 +122,17 @@ append_iso8601(StringInfo buf, TimestampTz ts)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
 	year = tm.tm_year > 0 ? tm.tm_year : -(tm.tm_year - 1);
-	appendStringInfo(buf, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-					 year, tm.tm_mon, tm.tm_mday,
-					 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* digits by hand: printf's format parsing was most of a ticket's cost */
+	len = pg_ltoa(year, digits);
+	for (i = len; i < 4; i++)
+		*p++ = '0';
+	memcpy(p, digits, len);
+	p += len;
+	p = append_2digits(append_2digits(p, '-', tm.tm_mon), '-', tm.tm_mday);
+	p = append_2digits(append_2digits(p, 'T', tm.tm_hour), ':', tm.tm_min);
+	p = append_2digits(p, ':', tm.tm_sec);
+	*p++ = 'Z';
+	appendBinaryStringInfo(buf, out, p - out);
 	return true;
 }
 
@@ -167,17 +190,20 @@ static void
 append_uuid(StringInfo buf, pg_uuid_t *uuid)
 {
 	static const char hex[] = "0123456789abcdef";
+	char		out[2 * UUID_LEN + 6];
+	char	   *p = out;
 	int			i;
 
-	appendStringInfoChar(buf, '"');
+	*p++ = '"';
 	for (i = 0; i < UUID_LEN; i++)
 	{
 		if (i == 4 || i == 6 || i == 8 || i == 10)
-			appendStringInfoChar(buf, '-');
-		appendStringInfoChar(buf, hex[uuid->data[i] >> 4]);
-		appendStringInfoChar(buf, hex[uuid->data[i] & 0x0F]);
+			*p++ = '-';
+		*p++ = hex[uuid->data[i] >> 4];
+		*p++ = hex[uuid->data[i] & 0x0F];
 	}
-	appendStringInfoChar(buf, '"');
+	*p++ = '"';
+	appendBinaryStringInfo(buf, out, p - out);
 }
 
 /* A text argument as a JSON string, or null. */
@@ -296,7 +322,13 @@ pgticket_queue_ticket_json(PG_FUNCTION_ARGS)
 				if (PG_ARGISNULL(15))
 					appendStringInfoString(&buf, "null");
 				else
-					appendStringInfo(&buf, INT64_FORMAT, PG_GETARG_INT64(15));
+				{
+					char		digits[MAXINT8LEN + 1];
+
+					appendBinaryStringInfo(&buf, digits,
+										   pg_lltoa(PG_GETARG_INT64(15),
+													digits));
+				}
 				break;
 			default:			/* status .. phone: arguments 4 .. 11 */
 				append_text_arg(&buf, fcinfo, k + 2);
