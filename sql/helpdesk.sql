@@ -529,4 +529,17 @@ FROM api_helpdesk.get_ticket_details(pg_temp.admin('{"params":{"ticketId":"11"}}
 SELECT x.seq_scan - s.seq_scan AS seq_scans, x.idx_scan - s.idx_scan AS key_lookups
 FROM pg_stat_xact_user_tables x, staff_scans s
 WHERE x.relid = 'pgticket.staff'::regclass;
+-- and so does get_tickets, for the assignee of each ticket of a user's page
+DELETE FROM staff_scans;
+INSERT INTO staff_scans SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables
+WHERE relid = 'pgticket.staff'::regclass;
+SELECT r.status, (SELECT string_agg(DISTINCT e -> 'Ticket' ->> 'assigned_to', ',')
+	FROM json_array_elements(r.body::json -> 'data') e) AS assigned_to
+FROM api_helpdesk.get_tickets(format('{"params":{"userId":"%s"}}',
+	(SELECT c.helpdesk_user_id FROM pgticket.ticket t
+	 JOIN pgticket.customer c ON c.id = t.customer_id
+	 WHERE t.workflow = 'helpdesk' AND t.number = 11))::jsonb) r;
+SELECT x.seq_scan - s.seq_scan AS seq_scans, x.idx_scan - s.idx_scan > 0 AS key_lookups
+FROM pg_stat_xact_user_tables x, staff_scans s
+WHERE x.relid = 'pgticket.staff'::regclass;
 ROLLBACK;
