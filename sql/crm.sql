@@ -456,3 +456,49 @@ SELECT id, '{}' FROM pgticket.ticket WHERE workflow = 'helpdesk' AND number = 11
 RETURNING (extra ->> 'crm_id')::bigint - :seq AS after_seq;
 ROLLBACK;
 \set VERBOSITY default
+
+--
+-- ticket_crm.customer_id is its ticket's: set whatever a writer gives,
+-- and followed when a DBA moves the ticket to another contact, whose
+-- ticket details then list it.  The list reads the contact's CRM tickets
+-- by ticket_crm_customer, none of its other helpdesk tickets.
+--
+BEGIN;
+SELECT id AS c1 FROM pgticket.customer WHERE crm_contact_id = 24218 \gset
+SELECT id AS c2 FROM pgticket.customer WHERE crm_contact_id = 649797 \gset
+UPDATE pgticket.ticket_crm SET customer_id = :c2
+ WHERE ticket_id = (SELECT id FROM pgticket.ticket
+					WHERE workflow = 'helpdesk' AND number = 990)
+RETURNING customer_id = :c1 AS kept_the_tickets;
+INSERT INTO pgticket.ticket_crm (ticket_id, customer_id)
+SELECT (pgticket.create_ticket('helpdesk', :c1, 'written with c2')).id, :c2
+RETURNING customer_id = :c1 AS set_from_the_ticket;
+UPDATE pgticket.ticket SET customer_id = :c2
+ WHERE workflow = 'helpdesk' AND number = 990;
+SELECT t.number, x.customer_id = :c2 AS followed
+  FROM pgticket.ticket_crm x JOIN pgticket.ticket t ON t.id = x.ticket_id
+ WHERE t.number = 990 AND t.workflow = 'helpdesk';
+SELECT pg_temp.show(api_crm.ticket_details(pg_temp.req('/crm/v1/ticket/details', 'ticketDetail', :'tok2')));
+-- 2000 helpdesk tickets of tok's contact that are no CRM tickets, and
+-- 1000 other contacts with a CRM ticket each (analyzed, rolled back): the
+-- details read its CRM tickets' rows only
+SELECT count(*) FROM (SELECT pgticket.create_ticket('helpdesk', :c1, 'not crm ' || n)
+					  FROM generate_series(1, 2000) n) s;
+WITH c AS (
+	INSERT INTO pgticket.customer (name, crm_contact_id)
+	SELECT 'contact ' || n, 900000 + n FROM generate_series(1, 1000) n
+	RETURNING id)
+INSERT INTO pgticket.ticket_crm (ticket_id)
+SELECT (pgticket.create_ticket('helpdesk', c.id, 'crm')).id FROM c;
+ANALYZE pgticket.ticket, pgticket.ticket_crm;
+CREATE FUNCTION pg_temp.ticket_reads() RETURNS bigint LANGUAGE sql AS $$
+	SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)
+	FROM pg_stat_xact_user_tables WHERE relid = 'pgticket.ticket'::regclass
+$$;
+SELECT pg_temp.ticket_reads() AS before \gset
+SELECT jsonb_array_length(r.body::jsonb -> 'response' -> 'result') AS crm_tickets
+  FROM api_crm.ticket_details(pg_temp.req('/crm/v1/ticket/details', 'ticketDetail', :'tok')) r;
+SELECT CASE WHEN n < 20 THEN 'a few ticket rows read'
+	   ELSE format('%s ticket rows read', n) END AS reads
+  FROM (SELECT pg_temp.ticket_reads() - :before AS n) s;
+ROLLBACK;

@@ -210,8 +210,10 @@ SELECT (xpath('/row/n/text()', query_to_xml(format(
 		false, true, '')))[1]::text AS dumped
 FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(cfg, cond)
 WHERE e.extname = 'pgticket' AND u.cfg = 'pgticket.sla_policy'::regclass;
--- The CRM rows kept under 1.0 have distinct record ids.
-SELECT t.subject, x.extra ->> 'crm_id' AS crm_id
+-- The CRM rows kept under 1.0 have distinct record ids, and their
+-- tickets' customer.
+SELECT t.subject, x.extra ->> 'crm_id' AS crm_id,
+	x.customer_id = t.customer_id AS customer_kept
 FROM pgticket.ticket_crm x JOIN pgticket.ticket t ON t.id = x.ticket_id
 WHERE t.subject LIKE 'crm under 1.0%'
 ORDER BY t.subject;
