@@ -543,3 +543,27 @@ SELECT x.seq_scan - s.seq_scan AS seq_scans, x.idx_scan - s.idx_scan > 0 AS key_
 FROM pg_stat_xact_user_tables x, staff_scans s
 WHERE x.relid = 'pgticket.staff'::regclass;
 ROLLBACK;
+
+--
+-- helpdesk_list_query: get_tickets' parameters after userId in one call:
+-- the defaults, the places a parameter may come from, the end of toDate
+-- (its whole day, or its whole minute), and errors in get_tickets' order
+--
+SET timezone = 'UTC';
+SELECT * FROM pgticket.helpdesk_list_query('{}');
+SELECT * FROM pgticket.helpdesk_list_query('{"params":{"status":"open"},
+	"body":{"limit":"7.0","assigned_admin":"a@b"},"body_type":"json",
+	"query":{"offset":"1e1","fromDate":"01-02-2020","toDate":"01-02-2020"}}');
+SELECT created_before FROM pgticket.helpdesk_list_query('{"query":{"toDate":"29-02-2024 23:59"}}');
+SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"0"},
+	"query":{"status":"bogus","limit":"0","toDate":"x"},"nginx":{"audience":"admin"}}') r;
+SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"0"},
+	"query":{"status":"bogus","toDate":[1],"fromDate":"x"},"nginx":{"audience":"admin"}}') r;
+SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"0"},
+	"query":{"toDate":[1],"fromDate":"x","assigned_admin":{}},"nginx":{"audience":"admin"}}') r;
+SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"0"},
+	"query":{"toDate":[1],"fromDate":"31-04-2020"},"nginx":{"audience":"admin"}}') r;
+\set VERBOSITY terse
+SELECT pgticket.helpdesk_list_query(NULL);
+\set VERBOSITY default
+RESET timezone;

@@ -112,6 +112,30 @@ COMMENT ON FUNCTION pgticket.helpdesk_number(jsonb, text, boolean, bigint, bigin
 	'A whole-number request parameter in any JSON spelling (7, 7.0, 7e0), from min to max (default 1 to the largest bigint); PT400 "The <name> parameter is required" when absent and required, "The <name> parameter must be a whole number from <min> to <max>" otherwise. contract.md: whole numbers';
 
 /*
+ * helpdesk_list_query: what get_tickets reads after userId, checked, in
+ * one call (new in 1.1; C, extension/src/request.c): as PL/pgSQL, its
+ * fifteen expressions were set up again in every transaction, 15 % of a
+ * user's page.
+ */
+CREATE TYPE pgticket.helpdesk_list_query AS (
+	page_limit	bigint,
+	page_offset	bigint,
+	status		text,
+	assigned_admin text,
+	created_from timestamptz,
+	created_before timestamptz
+);
+COMMENT ON TYPE pgticket.helpdesk_list_query IS
+	'The paging and filter parameters of a 004 get_tickets request, as pgticket.helpdesk_list_query reads them';
+
+CREATE FUNCTION pgticket.helpdesk_list_query(request jsonb)
+RETURNS pgticket.helpdesk_list_query
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pgticket_helpdesk_list_query';
+COMMENT ON FUNCTION pgticket.helpdesk_list_query(jsonb) IS
+	'The parameters of a 004 get_tickets request after userId, checked in its order (seed 004, contract.md): limit (1 to 1000, default 100; PT400 "The limit parameter must be a whole number from 1 to 1000"), offset (0 or more, default 0; PT400 "... from 0 to 9223372036854775807"), status (default all; PT400 "The status parameter must be one of unresolved, overdue, duetoday, open, onhold, unassigned, resolved, closed, all"), assigned_admin (as given), fromDate and toDate (dd-mm-yyyy [H:m] in the session time zone as pgticket.parse_dmy_hm reads them; PT400 "The fromDate parameter must be a date as dd-mm-yyyy H:m"; created_before is toDate plus its whole minute, or its whole day without a time; NULL when absent). Whole numbers in any JSON spelling; a parameter found as an array or object is PT400 naming it, as pgticket.req_arg; 22004 for a NULL request';
+
+/*
  * helpdesk_flag: a "true"/"false" parameter; NULL when optional and absent.
  */
 CREATE OR REPLACE FUNCTION pgticket.helpdesk_flag(request jsonb, name text,
@@ -448,20 +472,12 @@ SET random_page_cost = 1.1
 AS $$
 DECLARE
 	v_user		bigint;
+	q			helpdesk_list_query;
 	v_customer	bigint;
-	v_status	text;
-	v_admin_name text;
 	v_admin		bigint;
-	v_from_text	text;
-	v_to_text	text;
-	v_from		timestamptz;
-	v_to		timestamptz;
 	v_states	text[];
-	v_unassigned boolean;
 	v_due_from	timestamptz;
 	v_due_to	timestamptz;
-	v_limit		bigint;
-	v_offset	bigint;
 	v_ids		bigint[];
 	v_data		json;
 	r			http_response;
@@ -477,52 +493,24 @@ BEGIN
 			RETURN r;
 		END IF;
 	END IF;
-	v_limit := coalesce(helpdesk_number(request, 'limit', false, 1, 1000), 100);
-	v_offset := coalesce(helpdesk_number(request, 'offset', false, 0), 0);
-	v_status := coalesce(req_arg(request, 'status'), 'all');
-	IF helpdesk_status_categories(v_status) IS NULL THEN
-		PERFORM req_fail(400, 'The status parameter must be one of unresolved, overdue, duetoday, open, onhold, unassigned, resolved, closed, all');
-	END IF;
-	v_admin_name := req_arg(request, 'assigned_admin');
-	v_from_text := req_arg(request, 'fromDate');
-	IF v_from_text IS NOT NULL THEN
-		v_from := parse_dmy_hm(v_from_text);
-		IF v_from IS NULL THEN
-			PERFORM req_fail(400,
-				'The fromDate parameter must be a date as dd-mm-yyyy H:m');
-		END IF;
-	END IF;
-	v_to_text := req_arg(request, 'toDate');
-	IF v_to_text IS NOT NULL THEN
-		v_to := parse_dmy_hm(v_to_text);
-		IF v_to IS NULL THEN
-			PERFORM req_fail(400,
-				'The toDate parameter must be a date as dd-mm-yyyy H:m');
-		END IF;
-		v_to := v_to + CASE WHEN v_to_text LIKE '%:%'
-			THEN interval '1 minute' ELSE interval '1 day' END;
-	END IF;
-
-	IF v_admin_name IS NOT NULL THEN
+	/* the rest of the request, checked, in one call */
+	q := helpdesk_list_query(request);
+	IF q.assigned_admin IS NOT NULL THEN
 		/* an unknown admin is a filter nothing matches */
-		SELECT id INTO v_admin FROM staff WHERE username = v_admin_name;
+		SELECT id INTO v_admin FROM staff WHERE username = q.assigned_admin;
 		v_admin := coalesce(v_admin, 0);
 	END IF;
 
 	/*
 	 * The filter as index conditions: the states it keeps, and a creation
-	 * range that is unbounded when no date was given.  overdue, duetoday
-	 * and unassigned add a condition on the rows found.
+	 * range (NULL bounds: unbounded).  overdue, duetoday and unassigned add
+	 * a condition on the rows found.
 	 */
-	v_from := coalesce(v_from, '-infinity');
-	v_to := coalesce(v_to, 'infinity');
-	v_unassigned := v_status = 'unassigned';
-	IF v_status = 'overdue' THEN
-		v_due_from := '-infinity';
-		v_due_to := now();
-	ELSIF v_status = 'duetoday' THEN
-		v_due_from := date_trunc('day', now());
-		v_due_to := v_due_from + interval '1 day';
+	IF q.status IN ('overdue', 'duetoday') THEN
+		v_due_from := CASE q.status WHEN 'overdue' THEN '-infinity'
+			ELSE date_trunc('day', now()) END;
+		v_due_to := CASE q.status WHEN 'overdue' THEN now()
+			ELSE date_trunc('day', now()) + interval '1 day' END;
 	END IF;
 
 	/*
@@ -578,18 +566,19 @@ BEGIN
 					FROM ticket t
 					WHERE t.customer_id = c.id
 						AND t.workflow = 'helpdesk' AND t.state = ws.state
-						AND tstzrange(v_from, v_to) @> t.created_at
-						AND (NOT v_unassigned OR t.assignee_id IS NULL)
+						AND tstzrange(q.created_from, q.created_before)
+							@> t.created_at
+						AND (q.status <> 'unassigned' OR t.assignee_id IS NULL)
 						AND (v_admin IS NULL OR t.assignee_id = v_admin)
 						AND (v_due_to IS NULL
 							OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
 					ORDER BY t.created_at, t.number
-					LIMIT least(v_offset, 9223372036854775807 - v_limit) + v_limit
+					LIMIT least(q.page_offset, 9223372036854775807 - q.page_limit) + q.page_limit
 				) t
 				WHERE ws.workflow = 'helpdesk'
-					AND ws.category = ANY (helpdesk_status_categories(v_status))
+					AND ws.category = ANY (helpdesk_status_categories(q.status))
 				ORDER BY t.created_at, t.number
-				OFFSET v_offset LIMIT v_limit) p
+				OFFSET q.page_offset LIMIT q.page_limit) p
 			LEFT JOIN ticket_helpdesk h ON h.ticket_id = p.id)
 		INTO v_customer, v_data
 		FROM customer c WHERE c.helpdesk_user_id = v_user;
@@ -605,20 +594,21 @@ BEGIN
 
 	SELECT array_agg(ws.state) INTO v_states FROM workflow_state ws
 	WHERE ws.workflow = 'helpdesk'
-		AND ws.category = ANY (helpdesk_status_categories(v_status));
+		AND ws.category = ANY (helpdesk_status_categories(q.status));
 	v_states := coalesce(v_states, '{}');
 	IF v_admin IS NOT NULL THEN
 		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
 		FROM (SELECT t.id, t.created_at, t.number
 			FROM ticket t
 			WHERE t.assignee_id = v_admin
-				AND t.created_at >= v_from AND t.created_at < v_to
+				AND t.created_at >= coalesce(q.created_from, '-infinity')
+				AND t.created_at < coalesce(q.created_before, 'infinity')
 				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
-				AND NOT v_unassigned
+				AND q.status <> 'unassigned'
 				AND (v_due_to IS NULL
 					OR (t.due_at >= v_due_from AND t.due_at < v_due_to))
 			ORDER BY t.created_at, t.number
-			OFFSET v_offset LIMIT v_limit) p;
+			OFFSET q.page_offset LIMIT q.page_limit) p;
 	ELSIF v_due_to IS NOT NULL THEN
 		/* unresolved tickets are never closed: ticket_due's predicate */
 		SELECT array_agg(p.id ORDER BY p.created_at, p.number) INTO v_ids
@@ -626,10 +616,11 @@ BEGIN
 			FROM ticket t
 			WHERE t.due_at >= v_due_from AND t.due_at < v_due_to
 				AND t.closed_at IS NULL
-				AND t.created_at >= v_from AND t.created_at < v_to
+				AND t.created_at >= coalesce(q.created_from, '-infinity')
+				AND t.created_at < coalesce(q.created_before, 'infinity')
 				AND t.workflow = 'helpdesk' AND t.state = ANY (v_states)
 			ORDER BY t.created_at, t.number
-			OFFSET v_offset LIMIT v_limit) p;
+			OFFSET q.page_offset LIMIT q.page_limit) p;
 	ELSE
 		/*
 		 * Each state's range of ticket_workflow_state is in creation
@@ -644,13 +635,14 @@ BEGIN
 				SELECT t.id, t.created_at, t.number
 				FROM ticket t
 				WHERE t.workflow = 'helpdesk' AND t.state = s.state
-					AND t.created_at >= v_from AND t.created_at < v_to
-					AND (NOT v_unassigned OR t.assignee_id IS NULL)
+					AND t.created_at >= coalesce(q.created_from, '-infinity')
+					AND t.created_at < coalesce(q.created_before, 'infinity')
+					AND (q.status <> 'unassigned' OR t.assignee_id IS NULL)
 				ORDER BY t.created_at, t.number
-				LIMIT least(v_offset, 9223372036854775807 - v_limit) + v_limit
+				LIMIT least(q.page_offset, 9223372036854775807 - q.page_limit) + q.page_limit
 			) t
 			ORDER BY t.created_at, t.number
-			OFFSET v_offset LIMIT v_limit) p;
+			OFFSET q.page_offset LIMIT q.page_limit) p;
 	END IF;
 
 	SELECT coalesce(json_agg(json_build_object('Ticket', json_build_object(

@@ -19,14 +19,18 @@
  */
 #include "pgticket.h"
 
+#include "funcapi.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
+#include "utils/timestamp.h"
 
 #define ERRCODE_PGTICKET_BAD_REQUEST	MAKE_SQLSTATE('P','T','4','0','0')
 
 PG_FUNCTION_INFO_V1(pgticket_req_arg);
 PG_FUNCTION_INFO_V1(pgticket_helpdesk_number);
+PG_FUNCTION_INFO_V1(pgticket_helpdesk_list_query);
 PG_FUNCTION_INFO_V1(pgticket_queue_arg);
 
 /*
@@ -182,6 +186,62 @@ is_json_number(const char *s, int len)
 }
 
 /*
+ * A whole-number parameter of API 004 (helpdesk_number below): false when
+ * absent and not required, else true with the number in *out.  min and max
+ * may be NULL: no bound.
+ */
+static bool
+helpdesk_whole_number(Jsonb *request, text *name, bool required,
+					  const int64 *min, const int64 *max, int64 *out)
+{
+	text	   *v = NULL;
+	char	   *s;
+	Datum		n;
+	bool		bad;
+
+	if (request != NULL && name != NULL)
+		v = req_arg_text(request, name);
+	if (v == NULL)
+	{
+		if (required)
+			ereport(ERROR,
+					(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
+					 errmsg("The %s parameter is required",
+							name ? text_to_cstring(name) : "")));
+		return false;
+	}
+
+	s = text_to_cstring(v);
+	bad = !is_json_number(s, strlen(s));
+	if (!bad)
+	{
+		n = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+								ObjectIdGetDatum(InvalidOid),
+								Int32GetDatum(-1));
+		bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+							DirectFunctionCall2(numeric_trunc, n,
+												Int32GetDatum(0)))) != 0;
+		if (!bad && min != NULL)
+			bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+								DirectFunctionCall1(int8_numeric,
+													Int64GetDatum(*min)))) < 0;
+		if (!bad && max != NULL)
+			bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+								DirectFunctionCall1(int8_numeric,
+													Int64GetDatum(*max)))) > 0;
+	}
+	if (bad)
+		ereport(ERROR,
+				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
+				 errmsg("The %s parameter must be a whole number from %s to %s",
+						text_to_cstring(name),
+						min ? psprintf(INT64_FORMAT, *min) : "",
+						max ? psprintf(INT64_FORMAT, *max) : "")));
+	*out = DatumGetInt64(DirectFunctionCall1(numeric_int8, n));
+	return true;
+}
+
+/*
  * pgticket_helpdesk_number
  *		pgticket.helpdesk_number(request jsonb, name text, required boolean,
  *								 min bigint, max bigint) returns bigint
@@ -196,54 +256,135 @@ is_json_number(const char *s, int len)
 Datum
 pgticket_helpdesk_number(PG_FUNCTION_ARGS)
 {
-	text	   *name = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
-	bool		required = !PG_ARGISNULL(2) && PG_GETARG_BOOL(2);
-	text	   *v = NULL;
-	char	   *s;
-	Datum		n;
-	bool		bad;
+	int64		min = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3);
+	int64		max = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT64(4);
+	int64		n;
 
-	if (!PG_ARGISNULL(0) && name != NULL)
-		v = req_arg_text(PG_GETARG_JSONB_P(0), name);
-	if (v == NULL)
-	{
-		if (required)
-			ereport(ERROR,
-					(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
-					 errmsg("The %s parameter is required",
-							name ? text_to_cstring(name) : "")));
+	if (!helpdesk_whole_number(PG_ARGISNULL(0) ? NULL : PG_GETARG_JSONB_P(0),
+							   PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1),
+							   !PG_ARGISNULL(2) && PG_GETARG_BOOL(2),
+							   PG_ARGISNULL(3) ? NULL : &min,
+							   PG_ARGISNULL(4) ? NULL : &max, &n))
 		PG_RETURN_NULL();
-	}
+	PG_RETURN_INT64(n);
+}
 
-	s = text_to_cstring(v);
-	bad = !is_json_number(s, strlen(s));
-	if (!bad)
-	{
-		n = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
-								ObjectIdGetDatum(InvalidOid),
-								Int32GetDatum(-1));
-		bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
-							DirectFunctionCall2(numeric_trunc, n,
-												Int32GetDatum(0)))) != 0;
-		if (!bad && !PG_ARGISNULL(3))
-			bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
-								DirectFunctionCall1(int8_numeric,
-													PG_GETARG_DATUM(3)))) < 0;
-		if (!bad && !PG_ARGISNULL(4))
-			bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
-								DirectFunctionCall1(int8_numeric,
-													PG_GETARG_DATUM(4)))) > 0;
-	}
-	if (bad)
+/*
+ * A date filter of get_tickets: NULL when absent, else the date as
+ * pgticket.parse_dmy_hm (in the schema of fn_oid, the caller's) reads it,
+ * PT400 naming the parameter when it cannot.  toDate includes its whole
+ * minute, or its whole day when written without a time.
+ */
+static bool
+helpdesk_date(Jsonb *request, const char *name, bool is_end, Oid fn_oid,
+			  Datum *out)
+{
+	LOCAL_FCINFO(parse_fcinfo, 1);
+	text	   *v = req_arg_text(request, cstring_to_text(name));
+	Oid			argtype = TEXTOID;
+	FmgrInfo	parse;
+	Datum		ts;
+	Interval	span = {0};
+
+	if (v == NULL)
+		return false;
+	fmgr_info(LookupFuncName(list_make2(makeString(get_namespace_name(
+											get_func_namespace(fn_oid))),
+										makeString("parse_dmy_hm")),
+							 1, &argtype, false),
+			  &parse);
+	InitFunctionCallInfoData(*parse_fcinfo, &parse, 1, InvalidOid, NULL,
+							 NULL);
+	parse_fcinfo->args[0].value = PointerGetDatum(v);
+	parse_fcinfo->args[0].isnull = false;
+	ts = FunctionCallInvoke(parse_fcinfo);
+	if (parse_fcinfo->isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
-				 errmsg("The %s parameter must be a whole number from %s to %s",
-						text_to_cstring(name),
-						PG_ARGISNULL(3) ? "" :
-						psprintf(INT64_FORMAT, PG_GETARG_INT64(3)),
-						PG_ARGISNULL(4) ? "" :
-						psprintf(INT64_FORMAT, PG_GETARG_INT64(4)))));
-	PG_RETURN_DATUM(DirectFunctionCall1(numeric_int8, n));
+				 errmsg("The %s parameter must be a date as dd-mm-yyyy H:m",
+						name)));
+	if (is_end)
+	{
+		if (memchr(VARDATA_ANY(v), ':', VARSIZE_ANY_EXHDR(v)) != NULL)
+			span.time = USECS_PER_MINUTE;
+		else
+			span.day = 1;
+		ts = DirectFunctionCall2(timestamptz_pl_interval, ts,
+								 IntervalPGetDatum(&span));
+	}
+	*out = ts;
+	return true;
+}
+
+/*
+ * pgticket_helpdesk_list_query
+ *		pgticket.helpdesk_list_query(request jsonb)
+ *		returns pgticket.helpdesk_list_query
+ *
+ * What get_tickets reads after userId, checked in its order: limit (1 to
+ * 1000, default 100), offset (0 or more, default 0), status (one of the
+ * filters, default "all"), assigned_admin, fromDate, toDate.  One call
+ * instead of some fifteen PL/pgSQL expressions: get_tickets is 004's
+ * hottest read, and PL/pgSQL sets each expression up again in every
+ * transaction.
+ */
+Datum
+pgticket_helpdesk_list_query(PG_FUNCTION_ARGS)
+{
+	/* contract.md 004: the status filters (helpdesk_status_categories) */
+	static const char *const filters[] = {
+		"unresolved", "overdue", "duetoday", "open", "onhold", "unassigned",
+		"resolved", "closed", "all"
+	};
+	static const int64 limit_min = 1;
+	static const int64 limit_max = 1000;
+	static const int64 offset_min = 0;
+	static const int64 offset_max = PG_INT64_MAX;
+	Jsonb	   *request;
+	TupleDesc	tupdesc;
+	Datum		values[6];
+	bool		nulls[6];
+	int64		n;
+	text	   *v;
+	char	   *status;
+	int			i;
+
+	PGTICKET_REQUIRE_ARG(fcinfo, 0, "request");
+	request = PG_GETARG_JSONB_P(0);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE ||
+		tupdesc->natts != lengthof(values))
+		elog(ERROR, "helpdesk_list_query: unexpected result type");
+	memset(nulls, false, sizeof(nulls));
+
+	if (!helpdesk_whole_number(request, cstring_to_text("limit"), false,
+							   &limit_min, &limit_max, &n))
+		n = 100;
+	values[0] = Int64GetDatum(n);
+	if (!helpdesk_whole_number(request, cstring_to_text("offset"), false,
+							   &offset_min, &offset_max, &n))
+		n = 0;
+	values[1] = Int64GetDatum(n);
+
+	v = req_arg_text(request, cstring_to_text("status"));
+	status = v ? text_to_cstring(v) : "all";
+	for (i = 0; i < (int) lengthof(filters); i++)
+		if (strcmp(status, filters[i]) == 0)
+			break;
+	if (i == (int) lengthof(filters))
+		ereport(ERROR,
+				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
+				 errmsg("The status parameter must be one of unresolved, overdue, duetoday, open, onhold, unassigned, resolved, closed, all")));
+	values[2] = CStringGetTextDatum(status);
+
+	v = req_arg_text(request, cstring_to_text("assigned_admin"));
+	values[3] = PointerGetDatum(v);
+	nulls[3] = v == NULL;
+	nulls[4] = !helpdesk_date(request, "fromDate", false,
+							  fcinfo->flinfo->fn_oid, &values[4]);
+	nulls[5] = !helpdesk_date(request, "toDate", true,
+							  fcinfo->flinfo->fn_oid, &values[5]);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
 }
 
 /*
