@@ -246,6 +246,21 @@ COMMENT ON FUNCTION pgticket.http_json(integer, jsonb) IS
 	'An HTTP response with a compact JSON body (jsonb: key order not preserved)';
 
 /*
+ * http_json_raw: a JSON response whose body is already compact JSON text,
+ * as the C renderers write it (new in 1.1): json_agg would put ", "
+ * between them, and http_json read the whole body again to take it out.
+ */
+CREATE OR REPLACE FUNCTION pgticket.http_json_raw(status integer, body text)
+RETURNS pgticket.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT ROW(status, '{"Content-Type": "application/json"}'::jsonb,
+		body)::pgticket.http_response
+$$;
+COMMENT ON FUNCTION pgticket.http_json_raw(integer, text) IS
+	'An HTTP response with a JSON body sent as given: status (HTTP status), body (compact JSON text, e.g. ''['' || string_agg(pgticket.queue_ticket_json(...)::text, '','') || '']''; NULL for none); nothing is checked';
+
+/*
  * http_empty: a response without a body (e.g. 204, or the queue API's
  * bodiless errors), with optional extra headers.
  */

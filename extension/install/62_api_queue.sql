@@ -443,7 +443,7 @@ DECLARE
 	v_limit		bigint := 10;
 	v_fields	text[];
 	v_customer	bigint;
-	v_data		json;
+	v_data		text;
 	r			http_response;
 BEGIN
 	/*
@@ -483,11 +483,12 @@ BEGIN
 	 * One statement finds the customer and renders the page (as
 	 * queue_render does): a range of ticket_queue_customer, newest first,
 	 * that stops after offset + limit live tickets, whatever else the
-	 * customer has.  position only for the page's tickets.  json_agg
+	 * customer has.  position only for the page's tickets.  string_agg
 	 * takes the rows in the subquery's order (nothing between them joins
-	 * or groups), which spares it a sort of its own.
+	 * or groups), which spares it a sort of its own; the tickets are
+	 * compact already, so the array is too (http_json_raw).
 	 */
-	SELECT json_agg(queue_ticket_json(v_fields, pg.uuid, pg.prefix,
+	SELECT '[' || string_agg(queue_ticket_json(v_fields, pg.uuid, pg.prefix,
 			pg.queue_number, pg.state, pg.channel, pg.branch, pg.sector,
 			pg.service, v_type, v_number, pg.phone, pg.created_at,
 			pg.called_at, pg.finished_at,
@@ -496,7 +497,7 @@ BEGIN
 				 WHERE a.branch = pg.branch AND a.sector = pg.sector
 					AND a.service = pg.service AND a.day = pg.day
 					AND a.queue_number < pg.queue_number AND a.waiting)
-			END))
+			END)::text, ',') || ']'
 	INTO v_data
 	FROM (SELECT t.uuid, t.state, t.channel, t.created_at, sv.prefix,
 			q.branch, q.sector, q.service, q.day, q.queue_number,
@@ -526,7 +527,7 @@ BEGIN
 		RETURN CASE WHEN FOUND THEN http_json(200, '[]'::json)
 			ELSE http_empty(404) END;
 	END IF;
-	RETURN http_json(200, v_data);
+	RETURN http_json_raw(200, v_data);
 EXCEPTION WHEN OTHERS THEN
 	r := queue_caught(SQLSTATE);
 	IF r IS NULL THEN
