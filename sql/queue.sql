@@ -334,6 +334,34 @@ SELECT * FROM pg_temp.line();
 ROLLBACK;
 
 --
+-- a ticket keeps the number it was issued with: a DBA's change of its
+-- service's prefix is for the tickets issued after it, in the list, the
+-- ticket and a new ticket alike; a row a DBA writes without a prefix gets
+-- its service's
+--
+BEGIN;
+INSERT INTO pgticket.service (branch, sector, code, prefix)
+VALUES ('B01', 'S01', 'SVPFX', 'P');
+CREATE TEMP TABLE issued ON COMMIT DROP AS
+SELECT (r.body::json ->> 'id')::uuid AS id, r.body::json ->> 'number' AS number
+FROM api_queue.create_ticket('{"body_type":"form","query":{"customer_id_type":"DNI","customer_id_number":"PFX-1"},
+	"body":{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SVPFX"}}') r;
+UPDATE pgticket.service SET prefix = 'Q' WHERE code = 'SVPFX';
+SELECT i.number AS issued, r.body::json ->> 'number' AS shown
+FROM issued i, api_queue.get_ticket(pg_temp.req(i.id)) r;
+SELECT r.body::json ->> 'number' AS next_issued
+FROM api_queue.create_ticket('{"body_type":"form","query":{"customer_id_type":"DNI","customer_id_number":"PFX-1"},
+	"body":{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SVPFX"}}') r;
+SELECT e ->> 'number' AS listed
+FROM api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"PFX-1"}}') r,
+	json_array_elements(r.body::json) e;
+INSERT INTO pgticket.ticket_queue (ticket_id, branch, sector, service, day, queue_number)
+SELECT (pgticket.create_ticket('queue', (SELECT min(id) FROM pgticket.customer), 'by hand')).id,
+	'B01', 'S01', 'SVPFX', current_date, 900
+RETURNING prefix, pgticket.queue_label(prefix, queue_number) AS number;
+ROLLBACK;
+
+--
 -- pgticket_report.queue_waits: one queue's day, its times set by hand
 -- (created 09:10, 09:20, 09:30, 09:40; the first two called 15 and 30
 -- minutes later, the first finished 20 minutes after its call)

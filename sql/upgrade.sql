@@ -192,8 +192,8 @@ ORDER BY 2, 3, 1;
 SELECT priority, resolve_within, shipped FROM pgticket.sla_policy ORDER BY 1;
 -- The queue tickets moved under 1.0 show when they were called and
 -- finished (the history's times), and which one waits (not the one moved
--- to another workflow).
-SELECT q.queue_number, t.state, q.waiting,
+-- to another workflow); all have their service's prefix.
+SELECT q.queue_number, q.prefix, t.state, q.waiting,
 	q.called_at IS NOT DISTINCT FROM (SELECT max(h.at)
 		FROM pgticket.ticket_history h
 		WHERE h.ticket_id = t.id AND h.to_state = 'called') AS called_at_kept,

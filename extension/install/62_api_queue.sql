@@ -69,6 +69,45 @@ UPDATE pgticket.ticket_queue q
 			WHERE h.ticket_id = q.ticket_id AND h.to_state = 'finished'))
  WHERE q.called_at IS NULL OR q.finished_at IS NULL;
 
+/*
+ * prefix is the service's prefix when the number was issued: the one
+ * printed on the ticket and called out in the branch.  A DBA's later
+ * change of a service's prefix is for the tickets issued after it.  Kept
+ * on the row, it also spares every read of a ticket a lookup of its
+ * service (a fifth of what a page of GET /v1/tickets cost).  A row
+ * written without one gets its service's (trigger ticket_queue_prefix);
+ * rows of a 1.0 database get their service's current one.  Not NOT NULL:
+ * a row naming no service would be refused for that, not for its prefix
+ * (the foreign key is checked after the row is written).
+ */
+ALTER TABLE pgticket.ticket_queue ADD COLUMN IF NOT EXISTS prefix text;
+UPDATE pgticket.ticket_queue q SET prefix = s.prefix
+  FROM pgticket.service s
+ WHERE s.branch = q.branch AND s.sector = q.sector AND s.code = q.service
+   AND q.prefix IS NULL;
+COMMENT ON COLUMN pgticket.ticket_queue.prefix IS
+	'The service''s prefix when the number was issued (queue_label(prefix, queue_number) is the ticket''s number); from the service when a row is written without one (trigger ticket_queue_prefix)';
+
+CREATE FUNCTION pgticket.queue_issue_prefix() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+BEGIN
+	NEW.prefix := (SELECT s.prefix FROM service s
+				   WHERE s.branch = NEW.branch AND s.sector = NEW.sector
+					 AND s.code = NEW.service);
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION pgticket.queue_issue_prefix() IS
+	'Trigger function: a ticket_queue row written without a prefix gets its service''s current one';
+CREATE TRIGGER ticket_queue_prefix
+	BEFORE INSERT ON pgticket.ticket_queue
+	FOR EACH ROW WHEN (NEW.prefix IS NULL)
+	EXECUTE FUNCTION pgticket.queue_issue_prefix();
+COMMENT ON TRIGGER ticket_queue_prefix ON pgticket.ticket_queue IS
+	'Gives a queue ticket written without a prefix its service''s';
+
 CREATE INDEX IF NOT EXISTS ticket_queue_waiting ON pgticket.ticket_queue
 	(branch, sector, service, day, queue_number) WHERE waiting;
 COMMENT ON INDEX pgticket.ticket_queue_waiting IS
@@ -357,7 +396,7 @@ SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 BEGIN
 	RETURN (SELECT coalesce(json_agg(queue_ticket_json(fields,
-				t.uuid, sv.prefix, q.queue_number, t.state, t.channel,
+				t.uuid, q.prefix, q.queue_number, t.state, t.channel,
 				q.branch, q.sector, q.service, c.id_type, c.id_number,
 				q.phone, t.created_at, q.called_at, q.finished_at,
 				CASE WHEN q.waiting THEN
@@ -369,8 +408,6 @@ BEGIN
 		FROM unnest(ids) WITH ORDINALITY AS f(id, n)
 		JOIN ticket t ON t.id = f.id
 		JOIN ticket_queue q ON q.ticket_id = t.id
-		JOIN service sv ON sv.branch = q.branch AND sv.sector = q.sector
-			AND sv.code = q.service
 		JOIN customer c ON c.id = t.customer_id);
 END
 $$;
@@ -499,13 +536,11 @@ BEGIN
 					AND a.queue_number < pg.queue_number AND a.waiting)
 			END)::text, ',') || ']'
 	INTO v_data
-	FROM (SELECT t.uuid, t.state, t.channel, t.created_at, sv.prefix,
+	FROM (SELECT t.uuid, t.state, t.channel, t.created_at, q.prefix,
 			q.branch, q.sector, q.service, q.day, q.queue_number,
 			q.phone, q.called_at, q.finished_at, q.waiting
 		FROM ticket t
 		JOIN ticket_queue q ON q.ticket_id = t.id
-		JOIN service sv ON sv.branch = q.branch AND sv.sector = q.sector
-			AND sv.code = q.service
 		WHERE t.customer_id = (SELECT c.id FROM customer c
 				WHERE c.id_type = v_type AND c.id_number = v_number)
 			AND t.workflow = 'queue' AND q.deleted_at IS NULL
@@ -626,9 +661,9 @@ BEGIN
 	t := create_ticket('queue', v_customer, sv.name, channel => v_channel);
 	v_queue_no := next_queue_number(sv.branch, sv.sector, sv.code, current_date);
 	INSERT INTO ticket_queue (ticket_id, branch, sector, service, day,
-		queue_number, phone)
+		queue_number, prefix, phone)
 	VALUES (t.id, sv.branch, sv.sector, sv.code, current_date, v_queue_no,
-		v_phone);
+		sv.prefix, v_phone);
 
 	r := http_json(201, queue_render(ARRAY[t.id], NULL) -> 0);
 	r.headers := r.headers || jsonb_build_object('Location',
@@ -671,7 +706,7 @@ BEGIN
 	 * one statement: the live ticket (as queue_ticket), as queue_render;
 	 * fields after it, so that an unknown ticket is a 404 whatever they say
 	 */
-	SELECT queue_ticket_json(NULL, t.uuid, sv.prefix, q.queue_number,
+	SELECT queue_ticket_json(NULL, t.uuid, q.prefix, q.queue_number,
 		t.state, t.channel, q.branch, q.sector, q.service, c.id_type,
 		c.id_number, q.phone, t.created_at, q.called_at, q.finished_at,
 		CASE WHEN q.waiting THEN
@@ -683,8 +718,6 @@ BEGIN
 	INTO v_doc
 	FROM ticket t
 	JOIN ticket_queue q ON q.ticket_id = t.id
-	JOIN service sv ON sv.branch = q.branch AND sv.sector = q.sector
-		AND sv.code = q.service
 	JOIN customer c ON c.id = t.customer_id
 	WHERE t.uuid = v_id AND t.workflow = 'queue' AND q.deleted_at IS NULL;
 	IF NOT FOUND THEN

@@ -117,7 +117,8 @@ CREATE TABLE bench.service_list (
 	branch		text NOT NULL,
 	sector		text NOT NULL,
 	code		text NOT NULL,
-	name		text NOT NULL
+	name		text NOT NULL,
+	prefix		text NOT NULL
 );
 
 CREATE TABLE bench.crm_token (
@@ -163,7 +164,7 @@ BEGIN
 				('S2', 'SV3', 'Loans', 'L')) v(s, sv, nm, p);
 	INSERT INTO bench.service_list
 	SELECT row_number() OVER (ORDER BY branch, sector, code), branch, sector,
-		code, name
+		code, name, prefix
 	FROM service WHERE branch LIKE 'BR%';
 
 	/* staff: helpdesk admins, workshop operators, CRM agents */
@@ -364,9 +365,9 @@ BEGIN
 	WHERE kind = 'crm';
 
 	INSERT INTO ticket_queue (ticket_id, branch, sector, service, day,
-		queue_number, phone, called_at, finished_at, waiting)
+		queue_number, prefix, phone, called_at, finished_at, waiting)
 	SELECT t.id, sl.branch, sl.sector, sl.code, t.created_at::date,
-		t.queue_number,
+		t.queue_number, sl.prefix,
 		CASE WHEN g % 2 = 0 THEN '+34 6' || lpad((g % 100000000)::text, 8, '0') END,
 		CASE WHEN state <> 'waiting' AND state <> 'cancelled'
 			THEN created_at + (end_at - created_at) / 3 END,
