@@ -479,7 +479,7 @@ DECLARE
 	v_due_from	timestamptz;
 	v_due_to	timestamptz;
 	v_ids		bigint[];
-	v_data		json;
+	v_data		text;
 	r			http_response;
 BEGIN
 	IF req_body_problem(request) IS NOT NULL THEN
@@ -528,7 +528,8 @@ BEGIN
 	 */
 	IF v_user <> 0 THEN
 		/*
-		 * One statement: the user, and the page of their tickets rendered.
+		 * One statement: the user, and the page of their tickets rendered
+		 * (every member a string: json_strings).
 		 * Each state's range of ticket_customer, in creation order, merged
 		 * as in the last branch: only the user's helpdesk tickets in those
 		 * states are read, whatever else the customer has.  An admin
@@ -542,7 +543,7 @@ BEGIN
 		 * fromDate are read.
 		 */
 		SELECT c.id, (
-			SELECT coalesce(json_agg(json_build_object('Ticket', json_build_object(
+			SELECT '[' || coalesce(string_agg('{"Ticket":' || json_strings(
 					'id', p.number::text,
 					'account_id', coalesce(c.account, ''),
 					'user', coalesce(c.helpdesk_user_id::text, ''),
@@ -556,8 +557,8 @@ BEGIN
 					'group_name', coalesce(h.group_name,
 						(SELECT it.group_name FROM issue_type it
 						 WHERE it.scope = 'helpdesk' AND it.name = p.type), ''),
-					'created', fmt_ts(p.created_at)))
-					ORDER BY p.created_at, p.number), '[]'::json)
+					'created', fmt_ts(p.created_at))::text || '}', ','
+					ORDER BY p.created_at, p.number), '') || ']'
 			FROM (SELECT t.*, ws.category
 				FROM workflow_state ws
 				CROSS JOIN LATERAL (
@@ -586,10 +587,8 @@ BEGIN
 			PERFORM req_fail(404,
 				format('The user with the userId %s was not found', v_user));
 		END IF;
-		RETURN http_json(200, json_build_object(
-			'status', 'success',
-			'errorCode', 200,
-			'data', v_data));
+		RETURN http_json_raw(200,
+			'{"status":"success","errorCode":200,"data":' || v_data || '}');
 	END IF;
 
 	SELECT array_agg(ws.state) INTO v_states FROM workflow_state ws
@@ -645,7 +644,7 @@ BEGIN
 			OFFSET q.page_offset LIMIT q.page_limit) p;
 	END IF;
 
-	SELECT coalesce(json_agg(json_build_object('Ticket', json_build_object(
+	SELECT '[' || coalesce(string_agg('{"Ticket":' || json_strings(
 			'id', t.number::text,
 			'account_id', coalesce(c.account, ''),
 			'user', coalesce(c.helpdesk_user_id::text, ''),
@@ -659,8 +658,8 @@ BEGIN
 			'group_name', coalesce(h.group_name,
 				(SELECT it.group_name FROM issue_type it
 				 WHERE it.scope = 'helpdesk' AND it.name = t.type), ''),
-			'created', fmt_ts(t.created_at)))
-			ORDER BY f.n), '[]'::json)
+			'created', fmt_ts(t.created_at))::text || '}', ','
+			ORDER BY f.n), '') || ']'
 	INTO v_data
 	FROM unnest(v_ids) WITH ORDINALITY AS f(id, n)
 	JOIN ticket t ON t.id = f.id
@@ -668,10 +667,8 @@ BEGIN
 	JOIN customer c ON c.id = t.customer_id
 	LEFT JOIN ticket_helpdesk h ON h.ticket_id = t.id;
 
-	RETURN http_json(200, json_build_object(
-		'status', 'success',
-		'errorCode', 200,
-		'data', v_data));
+	RETURN http_json_raw(200,
+		'{"status":"success","errorCode":200,"data":' || v_data || '}');
 EXCEPTION WHEN OTHERS THEN
 	r := helpdesk_caught(SQLSTATE, SQLERRM);
 	IF r IS NULL THEN
@@ -779,7 +776,7 @@ AS $$
 DECLARE
 	v_number	bigint;
 	v_user		bigint;
-	v_body		json;
+	v_body		text;
 	r			http_response;
 BEGIN
 	IF req_body_problem(request) IS NOT NULL THEN
@@ -812,40 +809,39 @@ BEGIN
 	 * is "not found" too, as helpdesk_ticket answers), its conversation,
 	 * status and admin.  A message's staff member (or customer, when it
 	 * carries no name of its own) is looked up only for the messages that
-	 * show it.
+	 * show it.  Every member is a string, written compact by json_strings
+	 * (json_build_object looked up each argument's type on every call),
+	 * and so is the envelope around them (http_json_raw).
 	 */
-	SELECT json_build_object(
-		'status', 'success',
-		'errorCode', 200,
-		'message', json_build_object(
-			'ticket_conversation', (
-				SELECT coalesce(json_agg(json_build_object(
-						'sender', CASE m.author_kind
-							WHEN 'customer' THEN 'user'
-							WHEN 'staff' THEN 'admin'
-							ELSE 'system' END,
-						'sender_name', CASE m.author_kind
-							WHEN 'staff' THEN coalesce(
-								(SELECT s.username FROM staff s
-								 WHERE s.id = m.staff_id), m.author_name)
-							ELSE coalesce(nullif(m.author_name, ''),
-								(SELECT c.name FROM customer c
-								 WHERE c.id = m.customer_id), '') END,
-						'ticket_message', m.body,
-						'created', fmt_ts(m.created_at),
-						'show_to_user', CASE m.visibility
-							WHEN 'public' THEN '1' ELSE '0' END)
-						ORDER BY m.created_at, m.id), '[]'::json)
-				FROM message m
-				WHERE m.ticket_id = t.id
-					AND (v_user IS NULL OR m.visibility = 'public')),
-			'ticket_details', json_build_object(
-				'status', (SELECT helpdesk_shown_status(ws.category, t.assignee_id)
-						   FROM workflow_state ws
-						   WHERE ws.workflow = t.workflow AND ws.state = t.state),
-				'assigned_to', coalesce((SELECT s.username FROM staff s
-										 WHERE s.id = t.assignee_id), 'NULL'),
-				'created', fmt_ts(t.created_at))))
+	SELECT '{"status":"success","errorCode":200,"message":{"ticket_conversation":['
+		|| coalesce((SELECT string_agg(json_strings(
+				'sender', CASE m.author_kind
+					WHEN 'customer' THEN 'user'
+					WHEN 'staff' THEN 'admin'
+					ELSE 'system' END,
+				'sender_name', CASE m.author_kind
+					WHEN 'staff' THEN coalesce(
+						(SELECT s.username FROM staff s
+						 WHERE s.id = m.staff_id), m.author_name)
+					ELSE coalesce(nullif(m.author_name, ''),
+						(SELECT c.name FROM customer c
+						 WHERE c.id = m.customer_id), '') END,
+				'ticket_message', m.body,
+				'created', fmt_ts(m.created_at),
+				'show_to_user', CASE m.visibility
+					WHEN 'public' THEN '1' ELSE '0' END)::text, ','
+				ORDER BY m.created_at, m.id)
+			FROM message m
+			WHERE m.ticket_id = t.id
+				AND (v_user IS NULL OR m.visibility = 'public')), '')
+		|| '],"ticket_details":' || json_strings(
+			'status', (SELECT helpdesk_shown_status(ws.category, t.assignee_id)
+					   FROM workflow_state ws
+					   WHERE ws.workflow = t.workflow AND ws.state = t.state),
+			'assigned_to', coalesce((SELECT s.username FROM staff s
+									 WHERE s.id = t.assignee_id), 'NULL'),
+			'created', fmt_ts(t.created_at))::text
+		|| '}}'
 	INTO v_body
 	FROM ticket t
 	WHERE t.workflow = 'helpdesk' AND t.number = v_number
@@ -855,7 +851,7 @@ BEGIN
 		PERFORM req_fail(404,
 			format('The ticket with the ticketId %s was not found', v_number));
 	END IF;
-	RETURN http_json(200, v_body);
+	RETURN http_json_raw(200, v_body);
 EXCEPTION WHEN OTHERS THEN
 	r := helpdesk_caught(SQLSTATE, SQLERRM);
 	IF r IS NULL THEN

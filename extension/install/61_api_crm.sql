@@ -468,21 +468,21 @@ AS $$
 DECLARE
 	v_contact	bigint;
 	v_customer	bigint;
-	v_list		json;
+	v_list		text;
 	r			http_response;
 BEGIN
 	v_contact := crm_token_contact(request, 'ticketDetail');
 	/* one statement: the contact (as crm_contact) and its tickets, found
 	   by ticket_crm_customer */
 	SELECT c.id, (
-		SELECT coalesce(json_agg(json_build_object(
+		SELECT '[' || coalesce(string_agg(json_strings(
 				'ticket_no', 'TT' || t.number,
 				'ticketstatus', ws.label,
 				'description', t.description,
 				'createdtime', fmt_ts(t.created_at),
 				'ticketcategories', coalesce(t.type, ''),
-				'id', '17x' || (x.extra ->> 'crm_id'))
-				ORDER BY t.created_at DESC, t.id DESC), '[]'::json)
+				'id', '17x' || (x.extra ->> 'crm_id'))::text, ','
+				ORDER BY t.created_at DESC, t.id DESC), '') || ']'
 		FROM ticket_crm x
 		JOIN ticket t ON t.id = x.ticket_id
 		JOIN workflow_state ws ON ws.workflow = t.workflow AND ws.state = t.state
@@ -492,7 +492,9 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM req_fail(401, 'Unknown contact.');
 	END IF;
-	RETURN crm_ok(v_list);
+	/* crm_ok's envelope, around members json_strings wrote compact */
+	RETURN http_json_raw(200,
+		'{"response":{"success":"true","result":' || v_list || '}}');
 EXCEPTION WHEN OTHERS THEN
 	r := crm_caught(SQLSTATE, SQLERRM);
 	IF r IS NULL THEN

@@ -14,6 +14,8 @@
  * each 14-key object (it looks up the type of every argument, keys
  * included, on every call) and to_char another 0.4 us per time.  Here the
  * object is written compact from its columns, keys in the seed's order.
+ * So are the objects whose values are all strings (pgticket.json_strings)
+ * and the times the 004 and 001 answers show (pgticket.fmt_ts).
  *
  * extension/src/render.c
  *
@@ -31,6 +33,8 @@
 
 PG_FUNCTION_INFO_V1(pgticket_json_compact);
 PG_FUNCTION_INFO_V1(pgticket_queue_ticket_json);
+PG_FUNCTION_INFO_V1(pgticket_fmt_ts);
+PG_FUNCTION_INFO_V1(pgticket_json_strings);
 
 /*
  * pgticket_json_compact
@@ -98,16 +102,18 @@ append_2digits(char *p, char sep, int v)
 }
 
 /*
- * Append ts as "YYYY-MM-DDTHH:MM:SSZ" in UTC, as pgticket.fmt_iso8601 writes
- * it with to_char: the year of a BC date without its sign, at least four
- * digits; the fraction of a second dropped.  False for infinity, which
- * to_char answers with NULL.
+ * Append ts as "YYYY-MM-DDTHH:MM:SSZ" in UTC (utc), as pgticket.fmt_iso8601
+ * writes it with to_char, or as "YYYY-MM-DD HH:MM:SS" in the session's time
+ * zone, as to_char(ts, 'YYYY-MM-DD HH24:MI:SS') does: the year of a BC date
+ * without its sign, at least four digits; the fraction of a second
+ * dropped.  False for infinity, which to_char answers with NULL.
  */
 static bool
-append_iso8601(StringInfo buf, TimestampTz ts)
+append_timestamp(StringInfo buf, TimestampTz ts, bool utc)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
+	int			tz;
 	char		digits[12];
 	char		out[32];
 	char	   *p = out;
@@ -117,7 +123,7 @@ append_iso8601(StringInfo buf, TimestampTz ts)
 
 	if (TIMESTAMP_NOT_FINITE(ts))
 		return false;
-	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+	if (timestamp2tm(ts, utc ? NULL : &tz, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
@@ -129,11 +135,82 @@ append_iso8601(StringInfo buf, TimestampTz ts)
 	memcpy(p, digits, len);
 	p += len;
 	p = append_2digits(append_2digits(p, '-', tm.tm_mon), '-', tm.tm_mday);
-	p = append_2digits(append_2digits(p, 'T', tm.tm_hour), ':', tm.tm_min);
-	p = append_2digits(p, ':', tm.tm_sec);
-	*p++ = 'Z';
+	p = append_2digits(p, utc ? 'T' : ' ', tm.tm_hour);
+	p = append_2digits(append_2digits(p, ':', tm.tm_min), ':', tm.tm_sec);
+	if (utc)
+		*p++ = 'Z';
 	appendBinaryStringInfo(buf, out, p - out);
 	return true;
+}
+
+/*
+ * pgticket_fmt_ts
+ *		pgticket.fmt_ts(ts timestamptz) returns text
+ *
+ * ts as "YYYY-MM-DD HH:MM:SS" in the session's time zone, as
+ * to_char(ts, 'YYYY-MM-DD HH24:MI:SS') writes it; '' for NULL and
+ * infinity.  The 004 and 001 answers show every time so, several per
+ * ticket: to_char parses its format on every call.
+ */
+Datum
+pgticket_fmt_ts(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (!PG_ARGISNULL(0))
+		append_timestamp(&buf, PG_GETARG_TIMESTAMPTZ(0), false);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/*
+ * pgticket_json_strings
+ *		pgticket.json_strings(VARIADIC keys_and_values text[]) returns json
+ *
+ * A compact JSON object of string members, keys and values alternating,
+ * in the order given; a NULL value is null.  For the objects whose values
+ * are all strings (004 tickets and messages, 001 tickets):
+ * json_build_object looks up the output function of each argument's type,
+ * keys included, on every call, most of what a rendered ticket cost.
+ */
+Datum
+pgticket_json_strings(PG_FUNCTION_ARGS)
+{
+	ArrayType  *pairs;
+	Datum	   *items;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	StringInfoData buf;
+
+	PGTICKET_REQUIRE_ARG(fcinfo, 0, "keys_and_values");
+	pairs = PG_GETARG_ARRAYTYPE_P(0);
+	deconstruct_array(pairs, TEXTOID, -1, false, TYPALIGN_INT,
+					  &items, &nulls, &n);
+	if (n % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("argument list must have even number of elements"),
+				 errhint("The arguments of json_strings must consist of alternating keys and values.")));
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (i = 0; i < n; i += 2)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("null value not allowed for object key")));
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		escape_json(&buf, TextDatumGetCString(items[i]));
+		appendStringInfoChar(&buf, ':');
+		if (nulls[i + 1])
+			appendStringInfoString(&buf, "null");
+		else
+			escape_json(&buf, TextDatumGetCString(items[i + 1]));
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
 }
 
 /* Which keys to render: all for a NULL array, else those it names. */
@@ -228,7 +305,7 @@ append_time_arg(StringInfo buf, FunctionCallInfo fcinfo, int argno)
 		return;
 	}
 	appendStringInfoChar(buf, '"');
-	if (append_iso8601(buf, PG_GETARG_TIMESTAMPTZ(argno)))
+	if (append_timestamp(buf, PG_GETARG_TIMESTAMPTZ(argno), true))
 		appendStringInfoChar(buf, '"');
 	else
 	{
