@@ -11,6 +11,28 @@ SET timezone = 'UTC';
 SELECT pgticket.json_compact('{"a" : "b \" c , d" , "e" : [1, 2, {"f" : "\\"}],
 	"g" : " x "}');
 
+-- json_strings: string members, compact, keys in the order given, NULL
+-- values null, what json_build_object writes (escapes included)
+SELECT pgticket.json_strings('b', 'x " \ y', 'a', NULL, 'c', E'tab\t\u0001 ü 😀', 'd', '');
+SELECT pgticket.json_strings('b', 'x " \ y', 'a', NULL, 'c', E'tab\t\u0001 ü 😀', 'd', '')::text
+	= pgticket.json_compact(json_build_object('b', 'x " \ y', 'a', NULL, 'c', E'tab\t\u0001 ü 😀', 'd', '')) AS as_json_build_object;
+SELECT pgticket.json_strings(VARIADIC '{}'::text[]);
+\set VERBOSITY terse
+SELECT pgticket.json_strings('odd');
+SELECT pgticket.json_strings(NULL, 'x');
+SELECT pgticket.json_strings(VARIADIC NULL::text[]);
+\set VERBOSITY default
+-- fmt_ts: to_char's 'YYYY-MM-DD HH24:MI:SS' in the session time zone, ''
+-- for NULL and infinity; the edges of the year's digits and BC dates
+SELECT ts, pgticket.fmt_ts(ts) FROM unnest(ARRAY['2024-02-29 23:59:59.999+00',
+	'0044-03-15 12:00+00 BC', '0999-01-01 00:00+00', '12345-06-07 08:09:10+00',
+	'infinity', NULL]::timestamptz[]) ts;
+SET timezone = 'Asia/Kathmandu';
+SELECT count(*) FILTER (WHERE pgticket.fmt_ts(ts) <> to_char(ts, 'YYYY-MM-DD HH24:MI:SS')) AS differ
+FROM (SELECT timestamptz '1969-12-31 23:00+00' + g * interval '13 days 1 hour 1 minute 1.5 seconds' ts
+	  FROM generate_series(1, 3000) g) s;
+SET timezone = 'UTC';
+
 -- Row counts of the tables the facades write, and what changed since the
 -- last snapshot.
 CREATE TEMP TABLE snapshot (tbl text PRIMARY KEY, n bigint);
