@@ -35,10 +35,14 @@ SELECT pg_catalog.pg_extension_config_dump('pgticket.crm_record_seq', '');
  * crm_record_seq that no imported record holds: an import may hold ids the
  * sequence has yet to reach, and taking one would refuse a client's ticket
  * (409) or the update of a database that has both kinds.  Rows an earlier
- * version kept without one get theirs now.
+ * version kept without one get theirs now.  Its own search_path: it runs
+ * in whatever session writes the row, and a "=" of the session's first
+ * schema that is always true made the search for a free id loop forever.
  */
 CREATE FUNCTION pgticket.crm_assign_record_id() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
 DECLARE
 	v_id	bigint;
 BEGIN
