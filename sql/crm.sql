@@ -502,3 +502,67 @@ SELECT CASE WHEN n < 20 THEN 'a few ticket rows read'
 	   ELSE format('%s ticket rows read', n) END AS reads
   FROM (SELECT pg_temp.ticket_reads() - :before AS n) s;
 ROLLBACK;
+
+--
+-- customer_id whatever the statement: a CRM row onto a ticket that does not
+-- exist is the foreign key's error (not one about customer_id); a merge of
+-- a contact's tickets into another, INSERT ... ON CONFLICT moving a row to
+-- another ticket leave every row with its ticket's customer (COPY fires the
+-- same row trigger: tests/t/029-dump.t restores CRM rows through it).
+--
+BEGIN;
+\set VERBOSITY terse
+SAVEPOINT s;
+INSERT INTO pgticket.ticket_crm (ticket_id) VALUES (0);
+ROLLBACK TO s;
+UPDATE pgticket.ticket_crm SET ticket_id = -1
+ WHERE ticket_id = (SELECT min(ticket_id) FROM pgticket.ticket_crm);
+ROLLBACK TO s;
+\set VERBOSITY default
+SELECT id AS c1 FROM pgticket.customer WHERE crm_contact_id = 24218 \gset
+SELECT id AS c2 FROM pgticket.customer WHERE crm_contact_id = 649797 \gset
+UPDATE pgticket.ticket SET customer_id = :c2 WHERE customer_id = :c1;
+SELECT (pgticket.create_ticket('helpdesk', :c1, 'upsert target')).id AS t2 \gset
+INSERT INTO pgticket.ticket_crm (ticket_id, customer_id)
+SELECT ticket_id, 0 FROM pgticket.ticket_crm
+ WHERE customer_id = :c2 ORDER BY ticket_id LIMIT 1
+ON CONFLICT (ticket_id) DO UPDATE SET ticket_id = :t2, customer_id = 0
+RETURNING ticket_id = :t2 AS moved, customer_id = :c1 AS onto_its_customer;
+SELECT count(*) AS crm_rows, count(*) FILTER (WHERE x.customer_id <> t.customer_id) AS wrong
+  FROM pgticket.ticket_crm x JOIN pgticket.ticket t ON t.id = x.ticket_id;
+ROLLBACK;
+
+--
+-- The CRM rows' triggers under a session's hostile search_path: a schema
+-- first whose "=" is always true and whose tables shadow pgticket's.  The
+-- record id is still the next free one (an always-true "=" made the
+-- search for a free id loop forever), and customer_id still the ticket's.
+-- statement_timeout only stops a broken run.
+--
+BEGIN;
+SET LOCAL statement_timeout = '10s';
+CREATE SCHEMA evil;
+CREATE TABLE evil.ticket (id bigint, customer_id bigint);
+CREATE TABLE evil.ticket_crm (ticket_id bigint, customer_id bigint, extra jsonb);
+CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.eq);
+CREATE FUNCTION evil.eq(bigint, bigint) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = evil.eq);
+SELECT id AS c1 FROM pgticket.customer WHERE crm_contact_id = 24218 \gset
+SELECT id AS c2 FROM pgticket.customer WHERE crm_contact_id = 649797 \gset
+SELECT (pgticket.create_ticket('helpdesk', :c1, 'hostile path')).id AS t1 \gset
+SELECT (pgticket.create_ticket('helpdesk', :c2, 'hostile path')).id AS t2 \gset
+SELECT last_value AS seq FROM pgticket.crm_record_seq \gset
+SET LOCAL search_path = evil, pg_catalog, public;
+INSERT INTO pgticket.ticket_crm (ticket_id, customer_id) VALUES (:t1, 0)
+RETURNING customer_id OPERATOR(pg_catalog.=) :c1 AS its_customer,
+	(extra ->> 'crm_id')::bigint OPERATOR(pg_catalog.-) :seq AS after_seq;
+UPDATE pgticket.ticket_crm SET ticket_id = :t2
+ WHERE ticket_id OPERATOR(pg_catalog.=) :t1
+RETURNING customer_id OPERATOR(pg_catalog.=) :c2 AS its_customer;
+UPDATE pgticket.ticket SET customer_id = :c1 WHERE id OPERATOR(pg_catalog.=) :t2;
+RESET search_path;
+SELECT count(*) AS crm_rows, count(*) FILTER (WHERE x.customer_id <> t.customer_id) AS wrong,
+	count(DISTINCT x.extra ->> 'crm_id') AS record_ids
+  FROM pgticket.ticket_crm x JOIN pgticket.ticket t ON t.id = x.ticket_id;
+ROLLBACK;

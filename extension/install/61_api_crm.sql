@@ -35,10 +35,14 @@ SELECT pg_catalog.pg_extension_config_dump('pgticket.crm_record_seq', '');
  * crm_record_seq that no imported record holds: an import may hold ids the
  * sequence has yet to reach, and taking one would refuse a client's ticket
  * (409) or the update of a database that has both kinds.  Rows an earlier
- * version kept without one get theirs now.
+ * version kept without one get theirs now.  Its own search_path: it runs
+ * in whatever session writes the row, and a "=" of the session's first
+ * schema that is always true made the search for a free id loop forever.
  */
 CREATE FUNCTION pgticket.crm_assign_record_id() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
 DECLARE
 	v_id	bigint;
 BEGIN
@@ -83,16 +87,45 @@ CREATE INDEX ticket_crm_customer ON pgticket.ticket_crm (customer_id);
 COMMENT ON INDEX pgticket.ticket_crm_customer IS
 	'A contact''s CRM tickets (001 ticket details) without reading its other helpdesk tickets';
 
+/*
+ * A row written onto a ticket (inserted, or moved to another ticket_id)
+ * takes its customer through the ticket's row, by a write that changes
+ * nothing: a session moving the ticket to another customer at the same
+ * time either waits for this one and then finds this row for its follow
+ * trigger, or is waited for and its customer read here; under REPEATABLE
+ * READ one of them fails to serialize.  A plain read let both commit with
+ * the old customer.  A row that stays on its ticket is ordered against
+ * the follow trigger by its own row lock, so a read does.  No ticket:
+ * the foreign key's own error, not one about customer_id.
+ */
 CREATE FUNCTION pgticket.crm_ticket_customer() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	NEW.customer_id := (SELECT t.customer_id FROM pgticket.ticket t
-						WHERE t.id OPERATOR(pg_catalog.=) NEW.ticket_id);
+	IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE'
+		AND NEW.ticket_id OPERATOR(pg_catalog.=) OLD.ticket_id THEN
+		NEW.customer_id := (SELECT t.customer_id FROM pgticket.ticket t
+							WHERE t.id OPERATOR(pg_catalog.=) NEW.ticket_id);
+		RETURN NEW;
+	END IF;
+	IF NEW.ticket_id IS NULL THEN
+		RETURN NEW;				/* ticket_id's NOT NULL says so */
+	END IF;
+	UPDATE pgticket.ticket t SET customer_id = t.customer_id
+	 WHERE t.id OPERATOR(pg_catalog.=) NEW.ticket_id
+	RETURNING t.customer_id INTO NEW.customer_id;
+	IF NOT FOUND THEN
+		RAISE foreign_key_violation USING
+			MESSAGE = 'insert or update on table "ticket_crm" violates foreign key constraint "ticket_crm_ticket_id_fkey"',
+			DETAIL = pg_catalog.format('Key (ticket_id)=(%s) is not present in table "ticket".',
+									   NEW.ticket_id),
+			SCHEMA = 'pgticket', TABLE = 'ticket_crm',
+			CONSTRAINT = 'ticket_crm_ticket_id_fkey';
+	END IF;
 	RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION pgticket.crm_ticket_customer() IS
-	'Trigger function setting ticket_crm.customer_id to its ticket''s customer_id';
+	'Trigger function setting ticket_crm.customer_id to its ticket''s customer_id, through the ticket''s row (locked) when the row is written onto a ticket; raises 23503 when there is no such ticket';
 CREATE TRIGGER ticket_crm_customer
 	BEFORE INSERT OR UPDATE OF ticket_id, customer_id ON pgticket.ticket_crm
 	FOR EACH ROW EXECUTE FUNCTION pgticket.crm_ticket_customer();
