@@ -359,6 +359,11 @@ INSERT INTO pgticket.ticket_queue (ticket_id, branch, sector, service, day, queu
 SELECT (pgticket.create_ticket('queue', (SELECT min(id) FROM pgticket.customer), 'by hand')).id,
 	'B01', 'S01', 'SVPFX', current_date, 900
 RETURNING prefix, pgticket.queue_label(prefix, queue_number) AS number;
+-- a DBA who clears a ticket's prefix gets its service's, never "number": null
+UPDATE pgticket.ticket_queue SET prefix = NULL WHERE queue_number = 1
+  AND service = 'SVPFX';
+SELECT r.body::json ->> 'number' AS cleared
+FROM issued i, api_queue.get_ticket(pg_temp.req(i.id)) r;
 ROLLBACK;
 
 --

@@ -75,8 +75,9 @@ UPDATE pgticket.ticket_queue q
  * change of a service's prefix is for the tickets issued after it.  Kept
  * on the row, it also spares every read of a ticket a lookup of its
  * service (a fifth of what a page of GET /v1/tickets cost).  A row
- * written without one gets its service's (trigger ticket_queue_prefix);
- * rows of a 1.0 database get their service's current one.  Not NOT NULL:
+ * written without one, or updated to NULL, gets its service's (trigger
+ * ticket_queue_prefix), so a ticket never shows "number": null; rows of a
+ * 1.0 database get their service's current one.  Not NOT NULL:
  * a row naming no service would be refused for that, not for its prefix
  * (the foreign key is checked after the row is written).
  */
@@ -86,7 +87,7 @@ UPDATE pgticket.ticket_queue q SET prefix = s.prefix
  WHERE s.branch = q.branch AND s.sector = q.sector AND s.code = q.service
    AND q.prefix IS NULL;
 COMMENT ON COLUMN pgticket.ticket_queue.prefix IS
-	'The service''s prefix when the number was issued (queue_label(prefix, queue_number) is the ticket''s number); from the service when a row is written without one (trigger ticket_queue_prefix)';
+	'The service''s prefix when the number was issued (queue_label(prefix, queue_number) is the ticket''s number); from the service when a row is inserted without one or updated to NULL (trigger ticket_queue_prefix)';
 
 CREATE FUNCTION pgticket.queue_issue_prefix() RETURNS trigger
 LANGUAGE plpgsql
@@ -100,13 +101,13 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.queue_issue_prefix() IS
-	'Trigger function: a ticket_queue row written without a prefix gets its service''s current one';
+	'Trigger function: a ticket_queue row inserted without a prefix, or updated to a NULL one, gets its service''s current one';
 CREATE TRIGGER ticket_queue_prefix
-	BEFORE INSERT ON pgticket.ticket_queue
+	BEFORE INSERT OR UPDATE OF prefix ON pgticket.ticket_queue
 	FOR EACH ROW WHEN (NEW.prefix IS NULL)
 	EXECUTE FUNCTION pgticket.queue_issue_prefix();
 COMMENT ON TRIGGER ticket_queue_prefix ON pgticket.ticket_queue IS
-	'Gives a queue ticket written without a prefix its service''s';
+	'Gives a queue ticket inserted without a prefix, or updated to a NULL one, its service''s';
 
 CREATE INDEX IF NOT EXISTS ticket_queue_waiting ON pgticket.ticket_queue
 	(branch, sector, service, day, queue_number) WHERE waiting;
