@@ -356,13 +356,20 @@ BEGIN
 	INSERT INTO ticket_helpdesk (ticket_id, group_name)
 	SELECT id, hd_type FROM gt WHERE kind = 'hd';
 
-	INSERT INTO ticket_crm (ticket_id, status_label, extra)
+	/*
+	 * customer_id given, set-based: the trigger that copies it row by row
+	 * (through a write of each ticket's row) is for writers that do not
+	 * know it, and nothing else writes while the data is generated
+	 */
+	ALTER TABLE ticket_crm DISABLE TRIGGER ticket_crm_customer;
+	INSERT INTO ticket_crm (ticket_id, status_label, extra, customer_id)
 	SELECT t.id, ws.label, jsonb_build_object(
 		'crm_id', nextval('pgticket.crm_record_seq'), 'effectivedate', '',
-		'via', 'ticket', 'ticketpriorities', t.priority::text)
+		'via', 'ticket', 'ticketpriorities', t.priority::text), t.customer_id
 	FROM gt t JOIN workflow_state ws
 		ON ws.workflow = 'helpdesk' AND ws.state = t.state
 	WHERE kind = 'crm';
+	ALTER TABLE ticket_crm ENABLE TRIGGER ticket_crm_customer;
 
 	INSERT INTO ticket_queue (ticket_id, branch, sector, service, day,
 		queue_number, prefix, phone, called_at, finished_at, waiting)
