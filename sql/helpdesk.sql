@@ -585,6 +585,17 @@ SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"0"},
 	"query":{"toDate":[1],"fromDate":"x","assigned_admin":{}},"nginx":{"audience":"admin"}}') r;
 SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"0"},
 	"query":{"toDate":[1],"fromDate":"31-04-2020"},"nginx":{"audience":"admin"}}') r;
+-- fromDate after toDate: a window nothing is in, for a user as for the
+-- admin, not tstzrange's "range lower bound must be less than or equal to
+-- range upper bound" (a 400 naming no parameter)
+SELECT created_from, created_before FROM pgticket.helpdesk_list_query(
+	'{"query":{"fromDate":"05-01-2020","toDate":"01-01-2020 23:59"}}');
+SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"6"},
+	"query":{"fromDate":"22-11-2016","toDate":"20-11-2016"}}') r;
+SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"6"},
+	"query":{"fromDate":"21-11-2016 17:02","toDate":"21-11-2016 17:00"}}') r;
+SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"0"},
+	"query":{"fromDate":"22-11-2016","toDate":"20-11-2016"},"nginx":{"audience":"admin"}}') r;
 \set VERBOSITY terse
 SELECT pgticket.helpdesk_list_query(NULL);
 \set VERBOSITY default

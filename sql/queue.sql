@@ -359,11 +359,25 @@ INSERT INTO pgticket.ticket_queue (ticket_id, branch, sector, service, day, queu
 SELECT (pgticket.create_ticket('queue', (SELECT min(id) FROM pgticket.customer), 'by hand')).id,
 	'B01', 'S01', 'SVPFX', current_date, 900
 RETURNING prefix, pgticket.queue_label(prefix, queue_number) AS number;
--- a DBA who clears a ticket's prefix gets its service's, never "number": null
-UPDATE pgticket.ticket_queue SET prefix = NULL WHERE queue_number = 1
-  AND service = 'SVPFX';
-SELECT r.body::json ->> 'number' AS cleared
-FROM issued i, api_queue.get_ticket(pg_temp.req(i.id)) r;
+-- a prefix set to NULL is its service's again (a number is never null);
+-- one no service could have is refused, by hand or by COPY
+UPDATE pgticket.ticket_queue SET prefix = NULL
+WHERE service = 'SVPFX' AND queue_number = 1
+RETURNING prefix, pgticket.queue_label(prefix, queue_number) AS number;
+SELECT e ->> 'number' AS listed
+FROM api_queue.list_tickets('{"query":{"customer_id_type":"DNI","customer_id_number":"PFX-1"}}') r,
+	json_array_elements(r.body::json) e;
+\set VERBOSITY terse
+SAVEPOINT wrong;
+UPDATE pgticket.ticket_queue SET prefix = 'q' WHERE service = 'SVPFX';
+ROLLBACK TO wrong;
+UPDATE pgticket.ticket_queue SET prefix = '' WHERE service = 'SVPFX';
+ROLLBACK TO wrong;
+COPY pgticket.ticket_queue (ticket_id, branch, sector, service, day, queue_number, prefix) FROM stdin;
+0	B01	S01	SVPFX	2000-01-01	1	Q"
+\.
+ROLLBACK TO wrong;
+\set VERBOSITY default
 ROLLBACK;
 
 --

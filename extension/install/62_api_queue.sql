@@ -77,19 +77,21 @@ UPDATE pgticket.ticket_queue q
  * service (a fifth of what a page of GET /v1/tickets cost).  A row
  * written without one, or updated to NULL, gets its service's (trigger
  * ticket_queue_prefix), so a ticket never shows "number": null; rows of a
- * 1.0 database get their service's current one.  Not NOT NULL:
- * a row naming no service would be refused for that, not for its prefix
- * (the foreign key is checked after the row is written).
+ * 1.0 database get their service's current one.  Not NOT NULL: a row
+ * naming no service would be refused for that, not for its prefix (the
+ * foreign key is checked after the row is written).  A prefix is one a
+ * service could have.
  */
-ALTER TABLE pgticket.ticket_queue ADD COLUMN IF NOT EXISTS prefix text;
+ALTER TABLE pgticket.ticket_queue ADD COLUMN IF NOT EXISTS prefix text
+	CHECK (prefix ~ '^[A-Z]{1,3}$');
 UPDATE pgticket.ticket_queue q SET prefix = s.prefix
   FROM pgticket.service s
  WHERE s.branch = q.branch AND s.sector = q.sector AND s.code = q.service
    AND q.prefix IS NULL;
 COMMENT ON COLUMN pgticket.ticket_queue.prefix IS
-	'The service''s prefix when the number was issued (queue_label(prefix, queue_number) is the ticket''s number); from the service when a row is inserted without one or updated to NULL (trigger ticket_queue_prefix)';
+	'The service''s prefix when the number was issued (queue_label(prefix, queue_number) is the ticket''s number; one to three capital letters, as service.prefix); from the service when a row is written without one or it is set to NULL (trigger ticket_queue_prefix)';
 
-CREATE FUNCTION pgticket.queue_issue_prefix() RETURNS trigger
+CREATE OR REPLACE FUNCTION pgticket.queue_issue_prefix() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
@@ -101,13 +103,13 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.queue_issue_prefix() IS
-	'Trigger function: a ticket_queue row inserted without a prefix, or updated to a NULL one, gets its service''s current one';
-CREATE TRIGGER ticket_queue_prefix
+	'Trigger function: a ticket_queue row written without a prefix (inserted without one, or its prefix set to NULL) gets its service''s current one';
+CREATE OR REPLACE TRIGGER ticket_queue_prefix
 	BEFORE INSERT OR UPDATE OF prefix ON pgticket.ticket_queue
 	FOR EACH ROW WHEN (NEW.prefix IS NULL)
 	EXECUTE FUNCTION pgticket.queue_issue_prefix();
 COMMENT ON TRIGGER ticket_queue_prefix ON pgticket.ticket_queue IS
-	'Gives a queue ticket inserted without a prefix, or updated to a NULL one, its service''s';
+	'Gives a queue ticket written without a prefix (inserted without one, or set to NULL) its service''s';
 
 CREATE INDEX IF NOT EXISTS ticket_queue_waiting ON pgticket.ticket_queue
 	(branch, sector, service, day, queue_number) WHERE waiting;

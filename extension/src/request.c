@@ -323,7 +323,8 @@ helpdesk_date(Jsonb *request, const char *name, bool is_end, Oid fn_oid,
  *
  * What get_tickets reads after userId, checked in its order: limit (1 to
  * 1000, default 100), offset (0 or more, default 0), status (one of the
- * filters, default "all"), assigned_admin, fromDate, toDate.  One call
+ * filters, default "all"), assigned_admin, fromDate, toDate (never
+ * before fromDate).  One call
  * instead of some fifteen PL/pgSQL expressions: get_tickets is 004's
  * hottest read, and PL/pgSQL sets each expression up again in every
  * transaction.
@@ -383,6 +384,15 @@ pgticket_helpdesk_list_query(PG_FUNCTION_ARGS)
 							  fcinfo->flinfo->fn_oid, &values[4]);
 	nulls[5] = !helpdesk_date(request, "toDate", true,
 							  fcinfo->flinfo->fn_oid, &values[5]);
+
+	/*
+	 * fromDate after toDate is a window nothing is in: an empty range, as
+	 * the comparisons of the admin's view read it, and not the error
+	 * tstzrange() raises for a lower bound above the upper one.
+	 */
+	if (!nulls[4] && !nulls[5] &&
+		DatumGetTimestampTz(values[5]) < DatumGetTimestampTz(values[4]))
+		values[5] = values[4];
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
 													  values, nulls)));
 }

@@ -193,6 +193,17 @@ my @seed_tickets = map { { Ticket => {
     is($r->{status}, 200, 'get_tickets fromDate/toDate: 200');
     is_deeply(doc($r)->{data}, [ $seed_tickets[1] ],
               'get_tickets fromDate/toDate: ticket 12 only');
+    # fromDate after toDate: nothing is in the window, for a user as for
+    # the admin (not a 400 quoting tstzrange's bounds)
+    for my $who ([ user => '/api/v1/get_tickets/6' ],
+                 [ admin => '/api/v1/get_tickets/0' ]) {
+        $r = post_form($who->[1], fromDate => '21-11-2016 17:02',
+                       toDate => '21-11-2016 17:00');
+        is($r->{status}, 200,
+           "get_tickets fromDate after toDate ($who->[0]): 200");
+        is_deeply(doc($r)->{data}, [],
+                  "get_tickets fromDate after toDate ($who->[0]): no tickets");
+    }
     $r = post_json('/api/v1/get_tickets',
                    { userId => '6', toDate => '21-11-2016 17:01' });
     is_deeply(doc($r)->{data}, [ $seed_tickets[0] ],

@@ -84,12 +84,22 @@ delete from pgticket.workflow_transition
  where (workflow, from_state, to_state) = ('resume', 'scheduled', 'cancelled');
 select pgticket.transition(t.id, 'open')
   from pgticket.ticket t where t.workflow = 'helpdesk' and t.number = 11;
+update pgticket.service set prefix = 'ZZ'
+ where code in (select service from pgticket.ticket_queue);
 SQL
 
 my %src = map { $_ => table_text('pgticket_dump_src', $_, $config{$_}) }
     keys %config;
 my $src_tickets = sql_in('pgticket_dump_src',
     'select id, number, workflow, state, due_at from pgticket.ticket order by id');
+# queue tickets keep the prefix they were issued with, not the service's
+# new one (restored rows carry theirs: trigger ticket_queue_prefix is not
+# to refill them)
+my $queue_numbers = q{select ticket_id,
+    pgticket.queue_label(prefix, queue_number) from pgticket.ticket_queue
+    order by ticket_id};
+my $src_queue = sql_in('pgticket_dump_src', $queue_numbers);
+unlike($src_queue, qr/ZZ/, 'the queue tickets were issued before the change');
 
 client('pg_dump', '-f', "$dir/dump.sql", 'pgticket_dump_src');
 client('pg_dump', '-Fc', '-f', "$dir/dump.custom", 'pgticket_dump_src');
@@ -128,6 +138,8 @@ for my $db (qw(pgticket_dump_sql pgticket_dump_custom)) {
     is(sql_in($db, 'select id, number, workflow, state, due_at'
                    . ' from pgticket.ticket order by id'),
        $src_tickets, "$db: every ticket");
+    is(sql_in($db, $queue_numbers), $src_queue,
+       "$db: queue tickets keep the numbers they were issued with");
     is(sql_in($db, q{select pgticket.sla_due('high', '2026-01-01 00:00+00')
                      = '2026-01-01 06:00+00'}), "t\n",
        "$db: the edited SLA applies");
