@@ -334,6 +334,29 @@ SELECT * FROM pg_temp.line();
 ROLLBACK;
 
 --
+-- queue_list_query: list_tickets' parameters in one call: the defaults,
+-- every place a parameter may come from, JSON spellings of numbers, and
+-- the refusals in list_tickets' order (a DBA calling it sees their text)
+--
+SELECT * FROM pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"30111222"}}');
+SELECT * FROM pgticket.queue_list_query('{"params":{"customer_id_type":"DNI"},
+	"body":{"customer_id_number":30111222,"limit":"5.0"},"body_type":"json",
+	"query":{"offset":"1e1","fields":["number","position"]}}');
+\set VERBOSITY terse
+SELECT pgticket.queue_list_query('{"query":{"customer_id_number":"1"}}');
+SELECT pgticket.queue_list_query('{"query":{"customer_id_type":"NOPE","customer_id_number":"a b"}}');
+SELECT pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"a b"}}');
+SELECT pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"1","offset":"-1","limit":"51"}}');
+SELECT pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"1","limit":"51","fields":"bogus"}}');
+SELECT pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"1","fields":"bogus"}}');
+SELECT pgticket.queue_list_query('{"query":{"customer_id_type":["DNI"],"customer_id_number":"1"}}');
+SELECT pgticket.queue_list_query(NULL);
+\set VERBOSITY default
+-- a type nobody configured, with a well-formed number, is the list's to
+-- refuse (it finds no customer): the call itself does not look it up
+SELECT customer_id_type FROM pgticket.queue_list_query('{"query":{"customer_id_type":"NOPE","customer_id_number":"1"}}');
+
+--
 -- a ticket keeps the number it was issued with: a DBA's change of its
 -- service's prefix is for the tickets issued after it, in the list, the
 -- ticket and a new ticket alike; a row a DBA writes without a prefix gets

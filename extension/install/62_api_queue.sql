@@ -350,6 +350,28 @@ COMMENT ON FUNCTION pgticket.queue_fields(jsonb) IS
 	'The fields query parameter (fields=a,b and/or repeated fields=a&fields=b) as names; NULL for every field; PT400 for an unknown name';
 
 /*
+ * queue_list_query: what list_tickets reads, checked, in one call (new in
+ * 1.1; C, extension/src/request.c): as PL/pgSQL, its ten expressions were
+ * set up again in every transaction.
+ */
+CREATE TYPE pgticket.queue_list_query AS (
+	customer_id_type text,
+	customer_id_number text,
+	page_offset	bigint,
+	page_limit	bigint,
+	fields		text[]
+);
+COMMENT ON TYPE pgticket.queue_list_query IS
+	'The customer and paging parameters of a 002 list_tickets request, as pgticket.queue_list_query reads them';
+
+CREATE FUNCTION pgticket.queue_list_query(request jsonb)
+RETURNS pgticket.queue_list_query
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'pgticket_queue_list_query';
+COMMENT ON FUNCTION pgticket.queue_list_query(jsonb) IS
+	'The parameters of a 002 list_tickets request, checked in its order (seed 002, contract.md): customer_id_type and customer_id_number as pgticket.queue_arg reads them (pgticket.queue_check_customer_id''s PT400 when one is missing or the number is not 1-32 letters, digits or "-"; whether the type is configured is left to the list, which finds no customer otherwise), offset (0 or more, default 0; PT400 "The offset parameter must be a whole number, 0 or more"), limit (1 to 50, default 10; PT400 "The limit parameter must be a whole number from 1 to 50"), fields (pgticket.queue_fields when the query has it, else NULL: every field). Whole numbers in any JSON spelling; a parameter found as an array or object is PT400 naming it; 22004 for a NULL request';
+
+/*
  * queue_label: the queue number as shown, with the service's prefix and at
  * least three digits ("C-042", "C-1042").
  */
@@ -476,48 +498,22 @@ SET search_path = pgticket, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-	v_type		text;
-	v_number	text;
-	v_text		text;
-	v_offset	bigint := 0;
-	v_limit		bigint := 10;
-	v_fields	text[];
+	lq			queue_list_query;
 	v_customer	bigint;
 	v_data		text;
 	r			http_response;
 BEGIN
 	/*
-	 * queue_check_customer_id runs only when it has something to refuse:
-	 * a missing value or a malformed number, or no customer found (the
-	 * type may not be configured).  A customer found has a configured
-	 * type: customer.id_type references customer_id_type.  The customer is
+	 * The request, checked (queue_list_query): queue_check_customer_id
+	 * runs only when it has something to refuse, a missing value or a
+	 * malformed number; no customer found (the type may not be configured)
+	 * is checked below.  A customer found has a configured type:
+	 * customer.id_type references customer_id_type.  The customer is
 	 * looked up by the page's statement; only when there is no page is it
-	 * looked up alone, after the other checks.  Every refusal is a 400
-	 * without a body, so which check refuses first does not show.
+	 * looked up alone.  Every refusal is a 400 without a body, so which
+	 * check refuses first does not show.
 	 */
-	v_type := queue_arg(request, 'customer_id_type');
-	v_number := queue_arg(request, 'customer_id_number');
-	IF v_type IS NULL OR v_number IS NULL
-		OR v_number !~ '^[A-Za-z0-9-]{1,32}$' THEN
-		PERFORM queue_check_customer_id(v_type, v_number);
-	END IF;
-	v_text := queue_arg(request, 'offset');
-	IF v_text IS NOT NULL THEN
-		v_offset := parse_whole_number(v_text);
-		IF v_offset IS NULL OR v_offset < 0 THEN
-			PERFORM req_fail(400, 'The offset parameter must be a whole number, 0 or more');
-		END IF;
-	END IF;
-	v_text := queue_arg(request, 'limit');
-	IF v_text IS NOT NULL THEN
-		v_limit := parse_whole_number(v_text);
-		IF v_limit IS NULL OR v_limit NOT BETWEEN 1 AND 50 THEN
-			PERFORM req_fail(400, 'The limit parameter must be a whole number from 1 to 50');
-		END IF;
-	END IF;
-	IF request -> 'query' ? 'fields' THEN
-		v_fields := queue_fields(request);
-	END IF;
+	lq := queue_list_query(request);
 
 	/*
 	 * One statement finds the customer and renders the page (as
@@ -528,10 +524,10 @@ BEGIN
 	 * or groups), which spares it a sort of its own; the tickets are
 	 * compact already, so the array is too (http_json_raw).
 	 */
-	SELECT '[' || string_agg(queue_ticket_json(v_fields, pg.uuid, pg.prefix,
+	SELECT '[' || string_agg(queue_ticket_json(lq.fields, pg.uuid, pg.prefix,
 			pg.queue_number, pg.state, pg.channel, pg.branch, pg.sector,
-			pg.service, v_type, v_number, pg.phone, pg.created_at,
-			pg.called_at, pg.finished_at,
+			pg.service, lq.customer_id_type, lq.customer_id_number, pg.phone,
+			pg.created_at, pg.called_at, pg.finished_at,
 			CASE WHEN pg.waiting THEN
 				(SELECT count(*) FROM ticket_queue a
 				 WHERE a.branch = pg.branch AND a.sector = pg.sector
@@ -545,17 +541,20 @@ BEGIN
 		FROM ticket t
 		JOIN ticket_queue q ON q.ticket_id = t.id
 		WHERE t.customer_id = (SELECT c.id FROM customer c
-				WHERE c.id_type = v_type AND c.id_number = v_number)
+				WHERE c.id_type = lq.customer_id_type
+					AND c.id_number = lq.customer_id_number)
 			AND t.workflow = 'queue' AND q.deleted_at IS NULL
 		ORDER BY t.created_at DESC, t.id DESC
-		OFFSET v_offset LIMIT v_limit) pg;
+		OFFSET lq.page_offset LIMIT lq.page_limit) pg;
 
 	IF v_data IS NULL THEN
 		/* an unknown customer: 400 when its type is not configured */
 		SELECT c.id INTO v_customer FROM customer c
-		WHERE c.id_type = v_type AND c.id_number = v_number;
+		WHERE c.id_type = lq.customer_id_type
+			AND c.id_number = lq.customer_id_number;
 		IF NOT FOUND THEN
-			PERFORM queue_check_customer_id(v_type, v_number);
+			PERFORM queue_check_customer_id(lq.customer_id_type,
+				lq.customer_id_number);
 			RETURN http_empty(404);
 		END IF;
 		/* past the last page: 404 only when there is no ticket at all */

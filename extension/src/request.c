@@ -19,6 +19,7 @@
  */
 #include "pgticket.h"
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
@@ -32,6 +33,7 @@ PG_FUNCTION_INFO_V1(pgticket_req_arg);
 PG_FUNCTION_INFO_V1(pgticket_helpdesk_number);
 PG_FUNCTION_INFO_V1(pgticket_helpdesk_list_query);
 PG_FUNCTION_INFO_V1(pgticket_queue_arg);
+PG_FUNCTION_INFO_V1(pgticket_queue_list_query);
 
 /*
  * The value of key in an object container, or NULL when the container is
@@ -186,6 +188,66 @@ is_json_number(const char *s, int len)
 }
 
 /*
+ * s as pgticket.parse_whole_number reads it: a JSON number (is_json_number)
+ * that is whole and within bigint.
+ */
+static bool
+whole_number(const char *s, int64 *out)
+{
+	Datum		n;
+
+	if (!is_json_number(s, strlen(s)))
+		return false;
+	n = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+							ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+										  DirectFunctionCall2(numeric_trunc, n,
+															  Int32GetDatum(0)))) != 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+										  DirectFunctionCall1(int8_numeric,
+															  Int64GetDatum(PG_INT64_MIN)))) < 0 ||
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
+										  DirectFunctionCall1(int8_numeric,
+															  Int64GetDatum(PG_INT64_MAX)))) > 0)
+		return false;
+	*out = DatumGetInt64(DirectFunctionCall1(numeric_int8, n));
+	return true;
+}
+
+/*
+ * Call name(argtypes) of the schema fn_oid is in: a C function deferring
+ * to one of pgticket's SQL helpers, so that each rule is written once.
+ * At most two arguments.  The result; *isnull says whether it is NULL
+ * (isnull may be NULL when the callee is called for what it raises).
+ */
+static Datum
+call_sibling(Oid fn_oid, const char *name, int nargs, Oid *argtypes,
+			 Datum *args, bool *argnulls, bool *isnull)
+{
+	LOCAL_FCINFO(call, 2);
+	FmgrInfo	flinfo;
+	Datum		result;
+	int			i;
+
+	Assert(nargs <= 2);
+	fmgr_info(LookupFuncName(list_make2(makeString(get_namespace_name(
+											get_func_namespace(fn_oid))),
+										makeString(pstrdup(name))),
+							 nargs, argtypes, false),
+			  &flinfo);
+	InitFunctionCallInfoData(*call, &flinfo, nargs, InvalidOid, NULL, NULL);
+	for (i = 0; i < nargs; i++)
+	{
+		call->args[i].value = args[i];
+		call->args[i].isnull = argnulls[i];
+	}
+	result = FunctionCallInvoke(call);
+	if (isnull != NULL)
+		*isnull = call->isnull;
+	return result;
+}
+
+/*
  * A whole-number parameter of API 004 (helpdesk_number below): false when
  * absent and not required, else true with the number in *out.  min and max
  * may be NULL: no bound.
@@ -195,8 +257,6 @@ helpdesk_whole_number(Jsonb *request, text *name, bool required,
 					  const int64 *min, const int64 *max, int64 *out)
 {
 	text	   *v = NULL;
-	char	   *s;
-	Datum		n;
 	bool		bad;
 
 	if (request != NULL && name != NULL)
@@ -211,25 +271,9 @@ helpdesk_whole_number(Jsonb *request, text *name, bool required,
 		return false;
 	}
 
-	s = text_to_cstring(v);
-	bad = !is_json_number(s, strlen(s));
-	if (!bad)
-	{
-		n = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
-								ObjectIdGetDatum(InvalidOid),
-								Int32GetDatum(-1));
-		bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
-							DirectFunctionCall2(numeric_trunc, n,
-												Int32GetDatum(0)))) != 0;
-		if (!bad && min != NULL)
-			bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
-								DirectFunctionCall1(int8_numeric,
-													Int64GetDatum(*min)))) < 0;
-		if (!bad && max != NULL)
-			bad = DatumGetInt32(DirectFunctionCall2(numeric_cmp, n,
-								DirectFunctionCall1(int8_numeric,
-													Int64GetDatum(*max)))) > 0;
-	}
+	/* a number outside bigint is outside [min, max] too */
+	bad = !whole_number(text_to_cstring(v), out) ||
+		(min != NULL && *out < *min) || (max != NULL && *out > *max);
 	if (bad)
 		ereport(ERROR,
 				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
@@ -237,7 +281,6 @@ helpdesk_whole_number(Jsonb *request, text *name, bool required,
 						text_to_cstring(name),
 						min ? psprintf(INT64_FORMAT, *min) : "",
 						max ? psprintf(INT64_FORMAT, *max) : "")));
-	*out = DatumGetInt64(DirectFunctionCall1(numeric_int8, n));
 	return true;
 }
 
@@ -279,26 +322,20 @@ static bool
 helpdesk_date(Jsonb *request, const char *name, bool is_end, Oid fn_oid,
 			  Datum *out)
 {
-	LOCAL_FCINFO(parse_fcinfo, 1);
 	text	   *v = req_arg_text(request, cstring_to_text(name));
 	Oid			argtype = TEXTOID;
-	FmgrInfo	parse;
+	Datum		arg;
+	bool		argnull = false;
+	bool		isnull;
 	Datum		ts;
 	Interval	span = {0};
 
 	if (v == NULL)
 		return false;
-	fmgr_info(LookupFuncName(list_make2(makeString(get_namespace_name(
-											get_func_namespace(fn_oid))),
-										makeString("parse_dmy_hm")),
-							 1, &argtype, false),
-			  &parse);
-	InitFunctionCallInfoData(*parse_fcinfo, &parse, 1, InvalidOid, NULL,
-							 NULL);
-	parse_fcinfo->args[0].value = PointerGetDatum(v);
-	parse_fcinfo->args[0].isnull = false;
-	ts = FunctionCallInvoke(parse_fcinfo);
-	if (parse_fcinfo->isnull)
+	arg = PointerGetDatum(v);
+	ts = call_sibling(fn_oid, "parse_dmy_hm", 1, &argtype, &arg, &argnull,
+					  &isnull);
+	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
 				 errmsg("The %s parameter must be a date as dd-mm-yyyy H:m",
@@ -398,6 +435,58 @@ pgticket_helpdesk_list_query(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A parameter of API 002 (queue_arg below): NULL when absent, JSON null or
+ * "".
+ */
+static text *
+queue_arg_text(Jsonb *request, const char *name)
+{
+	static const char *const places[] = {"params", "body", "query"};
+	int			i;
+
+	if (!JB_ROOT_IS_OBJECT(request))
+		return NULL;
+	for (i = 0; i < (int) lengthof(places); i++)
+	{
+		JsonbValue	pbuf;
+		JsonbValue	vbuf;
+		JsonbValue *p;
+		JsonbValue *v;
+
+		p = object_member(&request->root, places[i], strlen(places[i]),
+						  &pbuf);
+		if (p == NULL || p->type != jbvBinary)
+			continue;
+		v = object_member(p->val.binary.data, name, strlen(name), &vbuf);
+		if (v == NULL)
+			continue;
+		switch (v->type)
+		{
+			case jbvString:
+				if (v->val.string.len == 0)
+					return NULL;
+				return cstring_to_text_with_len(v->val.string.val,
+												v->val.string.len);
+			case jbvNumeric:
+				return cstring_to_text(DatumGetCString(
+					DirectFunctionCall1(numeric_out,
+										NumericGetDatum(v->val.numeric))));
+			case jbvBool:
+				return cstring_to_text(v->val.boolean ? "true" : "false");
+			case jbvBinary:
+				ereport(ERROR,
+						(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
+						 errmsg("The %s parameter must be a single value",
+								name)));
+				break;
+			default:
+				return NULL;	/* JSON null */
+		}
+	}
+	return NULL;
+}
+
+/*
  * pgticket_queue_arg
  *		pgticket.queue_arg(request jsonb, name text) returns text
  *
@@ -410,55 +499,139 @@ pgticket_helpdesk_list_query(PG_FUNCTION_ARGS)
 Datum
 pgticket_queue_arg(PG_FUNCTION_ARGS)
 {
-	static const char *const places[] = {"params", "body", "query"};
-	Jsonb	   *request;
-	text	   *name;
-	int			i;
+	text	   *v;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	request = PG_GETARG_JSONB_P(0);
-	name = PG_GETARG_TEXT_PP(1);
-	if (!JB_ROOT_IS_OBJECT(request))
+	v = queue_arg_text(PG_GETARG_JSONB_P(0),
+					   text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	if (v == NULL)
 		PG_RETURN_NULL();
-	for (i = 0; i < (int) lengthof(places); i++)
-	{
-		JsonbValue	pbuf;
-		JsonbValue	vbuf;
-		JsonbValue *p;
-		JsonbValue *v;
+	PG_RETURN_TEXT_P(v);
+}
 
-		p = object_member(&request->root, places[i], strlen(places[i]),
-						  &pbuf);
-		if (p == NULL || p->type != jbvBinary)
-			continue;
-		v = object_member(p->val.binary.data, VARDATA_ANY(name),
-						  VARSIZE_ANY_EXHDR(name), &vbuf);
-		if (v == NULL)
-			continue;
-		switch (v->type)
-		{
-			case jbvString:
-				if (v->val.string.len == 0)
-					PG_RETURN_NULL();
-				PG_RETURN_TEXT_P(cstring_to_text_with_len(v->val.string.val,
-														  v->val.string.len));
-			case jbvNumeric:
-				PG_RETURN_TEXT_P(cstring_to_text(DatumGetCString(
-					DirectFunctionCall1(numeric_out,
-										NumericGetDatum(v->val.numeric)))));
-			case jbvBool:
-				PG_RETURN_TEXT_P(cstring_to_text(v->val.boolean ? "true"
-												 : "false"));
-			case jbvBinary:
-				ereport(ERROR,
-						(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
-						 errmsg("The %s parameter must be a single value",
-								text_to_cstring(name))));
-				break;
-			default:
-				PG_RETURN_NULL();	/* JSON null */
-		}
+/* A customer_id_number as contract.md 002 has it: ^[A-Za-z0-9-]{1,32}$ */
+static bool
+is_customer_id_number(text *v)
+{
+	const char *p = VARDATA_ANY(v);
+	int			len = VARSIZE_ANY_EXHDR(v);
+	int			i;
+
+	if (len < 1 || len > 32)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+			  (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
+			return false;
+	return true;
+}
+
+/* request -> 'query' ? key, as jsonb's ? answers it */
+static bool
+query_has(Jsonb *request, const char *key)
+{
+	JsonbValue	buf;
+	JsonbValue *query;
+
+	query = object_member(&request->root, "query", 5, &buf);
+	if (query == NULL)
+		return false;
+	return DatumGetBool(DirectFunctionCall2(jsonb_exists,
+											JsonbPGetDatum(JsonbValueToJsonb(query)),
+											CStringGetTextDatum(key)));
+}
+
+/*
+ * A page bound of 002's list: NULL (false) when absent, else a whole
+ * number in any JSON spelling from min to max, as pgticket.
+ * parse_whole_number reads it; PT400 with message otherwise.
+ */
+static bool
+queue_page_bound(Jsonb *request, const char *name, int64 min, int64 max,
+				 const char *message, int64 *out)
+{
+	text	   *v = queue_arg_text(request, name);
+
+	if (v == NULL)
+		return false;
+	if (!whole_number(text_to_cstring(v), out) || *out < min || *out > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
+				 errmsg("%s", message)));
+	return true;
+}
+
+/*
+ * pgticket_queue_list_query
+ *		pgticket.queue_list_query(request jsonb)
+ *		returns pgticket.queue_list_query
+ *
+ * What list_tickets reads, checked in its order: customer_id_type and
+ * customer_id_number (pgticket.queue_check_customer_id's refusals, which
+ * it runs only when the pair is missing or the number malformed: a
+ * customer the list finds has a configured type), offset (0 or more,
+ * default 0), limit (1 to 50, default 10), fields (queue_fields, when the
+ * query has it).  One call for the some ten expressions PL/pgSQL set up
+ * again in every transaction.
+ */
+Datum
+pgticket_queue_list_query(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *request;
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5];
+	text	   *id_type;
+	text	   *id_number;
+	int64		n;
+
+	PGTICKET_REQUIRE_ARG(fcinfo, 0, "request");
+	request = PG_GETARG_JSONB_P(0);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE ||
+		tupdesc->natts != lengthof(values))
+		elog(ERROR, "queue_list_query: unexpected result type");
+	memset(nulls, false, sizeof(nulls));
+
+	id_type = queue_arg_text(request, "customer_id_type");
+	id_number = queue_arg_text(request, "customer_id_number");
+	if (id_type == NULL || id_number == NULL ||
+		!is_customer_id_number(id_number))
+	{
+		Datum		args[2] = {PointerGetDatum(id_type),
+		PointerGetDatum(id_number)};
+		bool		argnulls[2] = {id_type == NULL, id_number == NULL};
+		Oid			argtypes[2] = {TEXTOID, TEXTOID};
+
+		call_sibling(fcinfo->flinfo->fn_oid, "queue_check_customer_id", 2,
+					 argtypes, args, argnulls, NULL);
 	}
-	PG_RETURN_NULL();
+	values[0] = PointerGetDatum(id_type);
+	nulls[0] = id_type == NULL;
+	values[1] = PointerGetDatum(id_number);
+	nulls[1] = id_number == NULL;
+
+	if (!queue_page_bound(request, "offset", 0, PG_INT64_MAX,
+						  "The offset parameter must be a whole number, 0 or more",
+						  &n))
+		n = 0;
+	values[2] = Int64GetDatum(n);
+	if (!queue_page_bound(request, "limit", 1, 50,
+						  "The limit parameter must be a whole number from 1 to 50",
+						  &n))
+		n = 10;
+	values[3] = Int64GetDatum(n);
+
+	nulls[4] = true;
+	if (query_has(request, "fields"))
+	{
+		Datum		arg = PointerGetDatum(request);
+		bool		argnull = false;
+		Oid			argtype = JSONBOID;
+
+		values[4] = call_sibling(fcinfo->flinfo->fn_oid, "queue_fields", 1,
+								 &argtype, &arg, &argnull, &nulls[4]);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
+													  values, nulls)));
 }
