@@ -599,4 +599,14 @@ SELECT r.status, r.body FROM api_helpdesk.get_tickets('{"params":{"userId":"0"},
 \set VERBOSITY terse
 SELECT pgticket.helpdesk_list_query(NULL);
 \set VERBOSITY default
+-- a DBA session with a hostile search_path reads the same dates: the
+-- helper the C function defers to (parse_dmy_hm) does not follow it
+BEGIN;
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.regexp_match(text, text) RETURNS text[] LANGUAGE sql
+	AS $$SELECT '{01,01,2000,0,0}'::text[]$$;
+SET LOCAL search_path = evil, pg_catalog, public;
+SELECT created_from FROM pgticket.helpdesk_list_query('{"query":{"fromDate":"21-11-2016 17:00"}}');
+SELECT pgticket.parse_dmy_hm('30-02-2016');
+ROLLBACK;
 RESET timezone;

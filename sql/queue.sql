@@ -355,6 +355,21 @@ SELECT pgticket.queue_list_query(NULL);
 -- a type nobody configured, with a well-formed number, is the list's to
 -- refuse (it finds no customer): the call itself does not look it up
 SELECT customer_id_type FROM pgticket.queue_list_query('{"query":{"customer_id_type":"NOPE","customer_id_number":"1"}}');
+-- a DBA session with a hostile search_path reads the same fields: the
+-- helpers the C function defers to (queue_fields) do not follow it
+BEGIN;
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.eq(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = evil.eq);
+CREATE FUNCTION evil.jsonb_typeof(jsonb) RETURNS text LANGUAGE sql AS $$SELECT 'null'::text$$;
+CREATE FUNCTION evil.btrim(text, text) RETURNS text LANGUAGE sql AS $$SELECT 'status'::text$$;
+SET LOCAL search_path = evil, pg_catalog, public;
+SELECT fields FROM pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"1","fields":"id,number"}}');
+SELECT pgticket.queue_fields('{"query":{"fields":["number","position"]}}');
+\set VERBOSITY terse
+SELECT pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"1","fields":"bogus"}}');
+\set VERBOSITY default
+ROLLBACK;
 
 --
 -- a ticket keeps the number it was issued with: a DBA's change of its

@@ -158,9 +158,12 @@ COMMENT ON FUNCTION pgticket.parse_whole_number(text) IS
  * parse_dmy_hm: a date written dd-mm-yyyy, optionally followed by a space
  * and H:m (hours and minutes, one or two digits each), as a timestamptz in
  * the session's time zone.  NULL when malformed or not a real date.
+ * Its own search_path: helpdesk_list_query (C) calls it in the caller's
+ * session, whatever path a DBA set.
  */
 CREATE OR REPLACE FUNCTION pgticket.parse_dmy_hm(value text) RETURNS timestamptz
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
 	m		text[];

@@ -310,10 +310,12 @@ COMMENT ON FUNCTION pgticket.queue_ticket_fields() IS
 /*
  * queue_fields: the fields parameter, written fields=a,b or fields=a&
  * fields=b (or both), as an array of names; NULL when absent (every field).
- * An unknown name is a 400.
+ * An unknown name is a 400.  Its own search_path: queue_list_query (C)
+ * calls it in the caller's session, whatever path a DBA set.
  */
 CREATE FUNCTION pgticket.queue_fields(request jsonb) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE
+SET search_path = pgticket, pg_catalog, pg_temp
 AS $$
 DECLARE
 	v		jsonb := request -> 'query' -> 'fields';

@@ -219,6 +219,8 @@ whole_number(const char *s, int64 *out)
  * to one of pgticket's SQL helpers, so that each rule is written once.
  * At most two arguments.  The result; *isnull says whether it is NULL
  * (isnull may be NULL when the callee is called for what it raises).
+ * The callee runs in the caller's session: it must SET its own
+ * search_path, or a DBA's hostile one changes what it answers.
  */
 static Datum
 call_sibling(Oid fn_oid, const char *name, int nargs, Oid *argtypes,
