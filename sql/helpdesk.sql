@@ -567,6 +567,30 @@ WHERE x.relid = 'pgticket.staff'::regclass;
 ROLLBACK;
 
 --
+-- helpdesk_number: every spelling against the façades' bounds and a DBA's
+-- NULL ones; a number outside bigint is the parameter's PT400 whatever the
+-- bounds, never 22003, and a NULL bound is no bound and not in the message
+--
+CREATE FUNCTION pg_temp.hn(v jsonb, lo bigint, hi bigint) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN coalesce(pgticket.helpdesk_number(jsonb_build_object('query',
+		jsonb_build_object('n', v)), 'n', true, lo, hi)::text, 'NULL');
+EXCEPTION WHEN SQLSTATE 'PT400' THEN
+	RETURN SQLERRM;
+END
+$$;
+SELECT v, pg_temp.hn(v::jsonb, 1, 9223372036854775807) AS default_bounds,
+	pg_temp.hn(v::jsonb, NULL, NULL) AS no_bounds,
+	pg_temp.hn(v::jsonb, 0, NULL) AS min_only,
+	pg_temp.hn(v::jsonb, NULL, 5) AS max_only
+FROM unnest(ARRAY['"7"', '7', '"7.0"', '"7e0"', '"0.7e1"', '"-0"', '0',
+	'"00"', '"1.5"', '"1e999"', '1e300', '"9223372036854775807"',
+	'"9223372036854775808"', '"-9223372036854775808"',
+	'"-9223372036854775809"', '"+7"', '" 7"', '"7 "', '"abc"', 'true']) v;
+SELECT pg_temp.hn(NULL, NULL, NULL);
+
+--
 -- helpdesk_list_query: get_tickets' parameters after userId in one call:
 -- the defaults, the places a parameter may come from, the end of toDate
 -- (its whole day, or its whole minute), and errors in get_tickets' order

@@ -109,7 +109,7 @@ RETURNS bigint
 LANGUAGE C IMMUTABLE
 AS 'MODULE_PATHNAME', 'pgticket_helpdesk_number';
 COMMENT ON FUNCTION pgticket.helpdesk_number(jsonb, text, boolean, bigint, bigint) IS
-	'A whole-number request parameter in any JSON spelling (7, 7.0, 7e0), from min to max (default 1 to the largest bigint); PT400 "The <name> parameter is required" when absent and required, "The <name> parameter must be a whole number from <min> to <max>" otherwise. contract.md: whole numbers';
+	'A whole-number request parameter in any JSON spelling (7, 7.0, 7e0), from min to max (default 1 to the largest bigint); PT400 "The <name> parameter is required" when absent and required, "The <name> parameter must be a whole number from <min> to <max>" otherwise (a NULL bound is no bound and is left out of the message: ", <min> or more", ", at most <max>"; a number outside bigint is this PT400 too, never 22003). contract.md: whole numbers';
 
 /*
  * helpdesk_list_query: what get_tickets reads after userId, checked, in

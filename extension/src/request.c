@@ -273,16 +273,27 @@ helpdesk_whole_number(Jsonb *request, text *name, bool required,
 		return false;
 	}
 
-	/* a number outside bigint is outside [min, max] too */
+	/*
+	 * A number outside bigint is outside [min, max] too, and a 400 with no
+	 * bound either: a client's number, never 22003.  A NULL bound (a DBA's
+	 * call; the facades pass both) is left out of the message.
+	 */
 	bad = !whole_number(text_to_cstring(v), out) ||
 		(min != NULL && *out < *min) || (max != NULL && *out > *max);
+	if (bad && min != NULL && max != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
+				 errmsg("The %s parameter must be a whole number from "
+						INT64_FORMAT " to " INT64_FORMAT,
+						text_to_cstring(name), *min, *max)));
 	if (bad)
 		ereport(ERROR,
 				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
-				 errmsg("The %s parameter must be a whole number from %s to %s",
+				 errmsg("The %s parameter must be a whole number%s",
 						text_to_cstring(name),
-						min ? psprintf(INT64_FORMAT, *min) : "",
-						max ? psprintf(INT64_FORMAT, *max) : "")));
+						min ? psprintf(", " INT64_FORMAT " or more", *min) :
+						max ? psprintf(", at most " INT64_FORMAT, *max) :
+						"")));
 	return true;
 }
 
