@@ -370,6 +370,26 @@ SELECT pgticket.queue_fields('{"query":{"fields":["number","position"]}}');
 SELECT pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"1","fields":"bogus"}}');
 \set VERBOSITY default
 ROLLBACK;
+-- the helpers it defers to keep their own EXECUTE privilege, as when
+-- list_tickets called them from SQL: a role that may call queue_list_query
+-- (and helpdesk_list_query) only is refused them, and served when it needs
+-- neither
+BEGIN;
+CREATE ROLE regress_pgticket_list;
+GRANT USAGE ON SCHEMA pgticket TO regress_pgticket_list;
+GRANT EXECUTE ON FUNCTION pgticket.queue_list_query(jsonb),
+	pgticket.helpdesk_list_query(jsonb) TO regress_pgticket_list;
+SET LOCAL ROLE regress_pgticket_list;
+SELECT * FROM pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"1"}}');
+\set VERBOSITY terse
+SAVEPOINT s;
+SELECT pgticket.queue_list_query('{"query":{"customer_id_type":"DNI","customer_id_number":"1","fields":"id"}}');
+ROLLBACK TO s;
+SELECT pgticket.queue_list_query('{"query":{"customer_id_number":"1"}}');
+ROLLBACK TO s;
+SELECT pgticket.helpdesk_list_query('{"query":{"fromDate":"21-11-2016"}}');
+\set VERBOSITY default
+ROLLBACK;
 
 --
 -- a ticket keeps the number it was issued with: a DBA's change of its

@@ -19,9 +19,12 @@
  */
 #include "pgticket.h"
 
+#include "catalog/objectaccess.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "parser/parse_func.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -219,8 +222,10 @@ whole_number(const char *s, int64 *out)
  * to one of pgticket's SQL helpers, so that each rule is written once.
  * At most two arguments.  The result; *isnull says whether it is NULL
  * (isnull may be NULL when the callee is called for what it raises).
- * The callee runs in the caller's session: it must SET its own
- * search_path, or a DBA's hostile one changes what it answers.
+ * As a call from SQL: EXECUTE is checked, a strict callee with a NULL
+ * argument answers NULL.  The callee runs in the caller's session: it
+ * must SET its own search_path, or a DBA's hostile one changes what it
+ * answers.
  */
 static Datum
 call_sibling(Oid fn_oid, const char *name, int nargs, Oid *argtypes,
@@ -228,20 +233,33 @@ call_sibling(Oid fn_oid, const char *name, int nargs, Oid *argtypes,
 {
 	LOCAL_FCINFO(call, 2);
 	FmgrInfo	flinfo;
+	Oid			callee;
+	AclResult	aclresult;
 	Datum		result;
 	int			i;
 
 	Assert(nargs <= 2);
-	fmgr_info(LookupFuncName(list_make2(makeString(get_namespace_name(
-											get_func_namespace(fn_oid))),
-										makeString(pstrdup(name))),
-							 nargs, argtypes, false),
-			  &flinfo);
+	callee = LookupFuncName(list_make2(makeString(get_namespace_name(
+										   get_func_namespace(fn_oid))),
+									   makeString(pstrdup(name))),
+							nargs, argtypes, false);
+	/* the EXECUTE check a call from SQL makes */
+	aclresult = pg_proc_aclcheck(callee, GetUserId(), ACL_EXECUTE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FUNCTION, name);
+	InvokeFunctionExecuteHook(callee);
+	fmgr_info(callee, &flinfo);
 	InitFunctionCallInfoData(*call, &flinfo, nargs, InvalidOid, NULL, NULL);
 	for (i = 0; i < nargs; i++)
 	{
 		call->args[i].value = args[i];
 		call->args[i].isnull = argnulls[i];
+		if (argnulls[i] && flinfo.fn_strict)
+		{
+			if (isnull != NULL)
+				*isnull = true;
+			return (Datum) 0;
+		}
 	}
 	result = FunctionCallInvoke(call);
 	if (isnull != NULL)
