@@ -385,6 +385,22 @@ helpdesk_date(Jsonb *request, const char *name, bool is_end, Oid fn_oid,
 }
 
 /*
+ * The composite a *_list_query function returns, natts columns, blessed
+ * for heap_form_tuple.
+ */
+static TupleDesc
+list_query_type(FunctionCallInfo fcinfo, int natts)
+{
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE ||
+		tupdesc->natts != natts)
+		elog(ERROR, "%s: unexpected result type",
+			 get_func_name(fcinfo->flinfo->fn_oid));
+	return BlessTupleDesc(tupdesc);
+}
+
+/*
  * pgticket_helpdesk_list_query
  *		pgticket.helpdesk_list_query(request jsonb)
  *		returns pgticket.helpdesk_list_query
@@ -420,9 +436,7 @@ pgticket_helpdesk_list_query(PG_FUNCTION_ARGS)
 
 	PGTICKET_REQUIRE_ARG(fcinfo, 0, "request");
 	request = PG_GETARG_JSONB_P(0);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE ||
-		tupdesc->natts != lengthof(values))
-		elog(ERROR, "helpdesk_list_query: unexpected result type");
+	tupdesc = list_query_type(fcinfo, lengthof(values));
 	memset(nulls, false, sizeof(nulls));
 
 	if (!helpdesk_whole_number(request, cstring_to_text("limit"), false,
@@ -461,8 +475,8 @@ pgticket_helpdesk_list_query(PG_FUNCTION_ARGS)
 	if (!nulls[4] && !nulls[5] &&
 		DatumGetTimestampTz(values[5]) < DatumGetTimestampTz(values[4]))
 		values[5] = values[4];
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
-													  values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values,
+													  nulls)));
 }
 
 /*
@@ -619,9 +633,7 @@ pgticket_queue_list_query(PG_FUNCTION_ARGS)
 
 	PGTICKET_REQUIRE_ARG(fcinfo, 0, "request");
 	request = PG_GETARG_JSONB_P(0);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE ||
-		tupdesc->natts != lengthof(values))
-		elog(ERROR, "queue_list_query: unexpected result type");
+	tupdesc = list_query_type(fcinfo, lengthof(values));
 	memset(nulls, false, sizeof(nulls));
 
 	id_type = queue_arg_text(request, "customer_id_type");
@@ -663,6 +675,6 @@ pgticket_queue_list_query(PG_FUNCTION_ARGS)
 		values[4] = call_sibling(fcinfo->flinfo->fn_oid, "queue_fields", 1,
 								 &argtype, &arg, &argnull, &nulls[4]);
 	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
-													  values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values,
+													  nulls)));
 }
