@@ -148,17 +148,28 @@ CREATE TRIGGER ticket_crm_follow_customer
 /* ----------------------------------------------------------- private helpers */
 
 /*
- * crm_ok: the success envelope around a result.
+ * crm_ok: the success envelope around a result; crm_ok_compact around one
+ * that is compact JSON text already (ticket_details' list, written by
+ * json_strings), which is not read again.
  */
+CREATE FUNCTION pgticket.crm_ok_compact(result text)
+RETURNS pgticket.http_response
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT pgticket.http_json_raw(200,
+		'{"response":{"success":"true","result":' || result || '}}')
+$$;
+COMMENT ON FUNCTION pgticket.crm_ok_compact(text) IS
+	'001 success answer around a result that is compact JSON text: HTTP 200 {"response":{"success":"true","result":<result>}}; the result is not checked';
+
 CREATE FUNCTION pgticket.crm_ok(result json)
 RETURNS pgticket.http_response
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-	SELECT pgticket.http_json(200, json_build_object('response',
-		json_build_object('success', 'true', 'result', result)))
+	SELECT pgticket.crm_ok_compact(pgticket.json_compact(result))
 $$;
 COMMENT ON FUNCTION pgticket.crm_ok(json) IS
-	'001 success answer: HTTP 200 {"response":{"success":"true","result":<result>}}';
+	'001 success answer: HTTP 200 {"response":{"success":"true","result":<result>}}, compact';
 
 /*
  * crm_error: the failure envelope, with the HTTP status as statusCode.
@@ -525,9 +536,7 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM req_fail(401, 'Unknown contact.');
 	END IF;
-	/* crm_ok's envelope, around members json_strings wrote compact */
-	RETURN http_json_raw(200,
-		'{"response":{"success":"true","result":' || v_list || '}}');
+	RETURN crm_ok_compact(v_list);
 EXCEPTION WHEN OTHERS THEN
 	r := crm_caught(SQLSTATE, SQLERRM);
 	IF r IS NULL THEN
