@@ -197,9 +197,17 @@ is_json_number(const char *s, int len)
 static bool
 whole_number(const char *s, int64 *out)
 {
+	int			len = strlen(s);
 	Datum		n;
 
-	if (!is_json_number(s, strlen(s)))
+	/* the usual id or count, 1 to 18 digits without a leading zero */
+	if (len >= 1 && len <= 18 && strspn(s, "0123456789") == (size_t) len &&
+		(s[0] != '0' || len == 1))
+	{
+		*out = strtoi64(s, NULL, 10);
+		return true;
+	}
+	if (!is_json_number(s, len))
 		return false;
 	n = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
 							ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
