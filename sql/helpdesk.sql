@@ -634,3 +634,22 @@ SELECT created_from FROM pgticket.helpdesk_list_query('{"query":{"fromDate":"21-
 SELECT pgticket.parse_dmy_hm('30-02-2016');
 ROLLBACK;
 RESET timezone;
+
+-- helpdesk_number reads a number as parse_whole_number does, the plain
+-- digits it takes without numeric included: 0 differ
+CREATE FUNCTION pg_temp.hn(v text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN pgticket.helpdesk_number(jsonb_build_object('params',
+		jsonb_build_object('n', v)), 'n', false, NULL, NULL)::text;
+EXCEPTION WHEN OTHERS THEN
+	RETURN NULL;
+END $$;
+SELECT count(*) FILTER (WHERE pg_temp.hn(v) IS DISTINCT FROM
+		pgticket.parse_whole_number(v)::text) AS differ
+FROM (SELECT unnest(ARRAY['0', '7', '00', '07', '123456789012345678',
+		'999999999999999999', '1234567890123456789', '9223372036854775807',
+		'9223372036854775808', '1e1', '-5', '-0', '1.0', '', ' 1', '1 ', '+1',
+		'0x1', '٣']) v
+	  UNION ALL SELECT g::text FROM generate_series(-50, 5000, 7) g
+	  UNION ALL SELECT (g::numeric * 1234567891234)::text
+	  FROM generate_series(1, 200) g) s;
