@@ -43,6 +43,8 @@ SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => 'infinity');
 :e
 SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => '-infinity');
 :e
+SELECT pgticket.create_ticket('helpdesk', 11001, 'x', due_at => 'infinity');
+:e
 -- a workflow without an initial state is the configuration's fault (55000),
 -- not the caller's: a facade does not answer it as the client's 409
 BEGIN;

@@ -207,6 +207,21 @@ SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req(id))) FROM mine WHERE numbe
 SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req(id, '{"query":{"fields":"number,position"}}'))) FROM mine WHERE number = 'W-003';
 SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req(id, '{"query":{"fields":"number,pin"}}'))) FROM mine WHERE number = 'W-003';
 SELECT pg_temp.show(api_queue.get_ticket(pg_temp.req('00000000-0000-4000-8000-000000000000')));
+-- a new ticket is answered as GET shows it: with a customer id and a phone
+-- or without, behind the waiting tickets of its queue (rolled back)
+BEGIN;
+SELECT d.n, c.status, c.body = g.body AS same_as_get,
+	c.body::json ->> 'position' AS position
+FROM unnest(ARRAY[
+	'{"query":{"customer_id_type":"DNI","customer_id_number":"40222333"},"body":{"channel":"web","branch_id":"B01","sector_id":"S01","service_id":"SV02","phone":"+54 11 4444-0000"},"body_type":"form"}',
+	'{"body":{"channel":"app","branch_id":"B01","sector_id":"S01","service_id":"SV02"},"body_type":"json"}',
+	'{"body":{"channel":"kiosk","branch_id":"B01","sector_id":"S01","service_id":"SV01"},"body_type":"json"}'
+	]) WITH ORDINALITY d(doc, n),
+	api_queue.create_ticket(d.doc::jsonb) c,
+	api_queue.get_ticket(pg_temp.req((c.body::json ->> 'id')::uuid)) g
+ORDER BY d.n;
+ROLLBACK;
+
 SELECT pg_temp.show(api_queue.get_ticket('{"params":{"ticket_id":"1"}}'));
 SELECT pg_temp.show(api_queue.get_ticket('{"params":{"ticket_id":"1 OR 1=1"}}'));
 -- a ticket of another workflow is no queue ticket
@@ -470,4 +485,25 @@ SELECT tickets, waiting, finished, cancelled, average_wait, longest_wait,
 -- one row per queue and day: no join multiplies the tickets
 SELECT sum(tickets) = (SELECT count(*) FROM pgticket.ticket_queue) AS each_once
   FROM pgticket_report.queue_waits;
+ROLLBACK;
+
+-- create_ticket finds the service, and checks the foreign keys to it,
+-- through its key, not by reading the table: with 300 services on 2 pages,
+-- as in make bench (rolled back), a fresh session's call reads service by
+-- index only
+\c
+BEGIN;
+INSERT INTO pgticket.branch (code) SELECT 'BULK' || i FROM generate_series(1, 100) i;
+INSERT INTO pgticket.sector (branch, code) SELECT 'BULK' || i, 'S1' FROM generate_series(1, 100) i;
+INSERT INTO pgticket.service (branch, sector, code, prefix)
+SELECT 'BULK' || i, 'S1', 'SV' || j, 'B' FROM generate_series(1, 100) i, generate_series(1, 3) j;
+ANALYZE pgticket.branch, pgticket.service;
+SELECT relpages FROM pg_class WHERE oid = 'pgticket.service'::regclass;
+CREATE TEMP TABLE service_scans AS
+SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables
+WHERE relid = 'pgticket.service'::regclass;
+SELECT (api_queue.create_ticket('{"query":{"customer_id_type":"DNI","customer_id_number":"40222333"},"body":{"channel":"kiosk","branch_id":"BULK50","sector_id":"S1","service_id":"SV2"},"body_type":"form"}')).status;
+SELECT x.seq_scan - s.seq_scan AS seq_scans, x.idx_scan - s.idx_scan > 0 AS key_lookups
+FROM pg_stat_xact_user_tables x, service_scans s
+WHERE x.relid = 'pgticket.service'::regclass;
 ROLLBACK;

@@ -110,6 +110,21 @@ SELECT k.api, cl.name, k.key, k.status, k.body = (:'r'::pgticket.http_response).
   JOIN pgticket.api_client cl ON cl.id = k.client_id
   JOIN pgticket.ticket t ON t.workflow = 'resume' AND t.number = :n
  WHERE k.key = 'regress-1';
+-- each row is written once: the ticket with its due date, the key with its
+-- answer (rolled back)
+BEGIN;
+CREATE TEMP TABLE writes0 AS
+SELECT pg_stat_get_xact_tuples_inserted(oid) AS ins,
+	pg_stat_get_xact_tuples_updated(oid) AS upd, relname
+FROM pg_class WHERE oid IN ('pgticket.ticket'::regclass,
+	'pgticket.idempotency_key'::regclass);
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-once'));
+SELECT w.relname, pg_stat_get_xact_tuples_inserted(c.oid) - w.ins AS inserted,
+	pg_stat_get_xact_tuples_updated(c.oid) - w.upd AS updated
+FROM writes0 w JOIN pg_class c ON c.relname = w.relname
+	AND c.relnamespace = 'pgticket'::regnamespace
+ORDER BY 1;
+ROLLBACK;
 -- the ticket follows the resume workflow
 SELECT state FROM pgticket.transition((SELECT id FROM pgticket.ticket
 	WHERE workflow = 'resume' AND number = :n), 'dispatched');

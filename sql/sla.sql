@@ -28,6 +28,12 @@ SELECT priority, due_at
   FROM pgticket.create_ticket('queue', 7001, 's3', priority => 'low',
 							  created_at => '2024-03-01 09:00+00');
 
+-- a due date given is kept, whatever the policy (000's dispatch time)
+SELECT priority, due_at
+  FROM pgticket.create_ticket('resume', 7001, 's3b', priority => 'urgent',
+							  created_at => '2024-03-01 09:00+00',
+							  due_at => '2024-03-05 17:30+00');
+
 -- a DBA shortens urgent and drops the low policy (rolled back afterwards)
 BEGIN;
 UPDATE pgticket.sla_policy SET resolve_within = '90 minutes' WHERE priority = 'urgent';

@@ -253,3 +253,28 @@ SELECT r.number, r.workflow, r.state, r.category, r.assignee
 FROM pgticket_report.tickets r
 WHERE r.uuid = '497f6eca-6276-4993-bfeb-53cbbbba6f08';
 
+
+-- start-service finds the operator, and checks the foreign keys to staff,
+-- through the staff table's keys, not by reading the table: with 125 staff
+-- members on 2 pages, as at 1 M tickets in make bench (rolled back), a
+-- fresh session's call scans staff by index only
+\c
+BEGIN;
+INSERT INTO pgticket.staff (username, name, role)
+SELECT 'bulk' || i || '@workshop.example', 'Bulk ' || i, 'agent'
+FROM generate_series(1, 120) i;
+CLUSTER pgticket.staff USING staff_pkey;
+ANALYZE pgticket.staff;
+SELECT relpages FROM pg_class WHERE oid = 'pgticket.staff'::regclass;
+CREATE TEMP TABLE staff_scans AS
+SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables
+WHERE relid = 'pgticket.staff'::regclass;
+SELECT (api_workshop.transition_pending_ticket(jsonb_build_object(
+	'method', 'PATCH', 'query', '{}'::jsonb, 'body_type', 'json',
+	'params', jsonb_build_object('id', md5('pgticket-demo-workshop-2')::uuid),
+	'headers', '{"x-api-key": "demo-workshop-key", "content-type": "application/json"}'::jsonb,
+	'body', '{"transition":{"type":"start-service","operator_id":"6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"}}'::jsonb))).status;
+SELECT x.seq_scan - s.seq_scan AS seq_scans, x.idx_scan - s.idx_scan > 0 AS key_lookups
+FROM pg_stat_xact_user_tables x, staff_scans s
+WHERE x.relid = 'pgticket.staff'::regclass;
+ROLLBACK;

@@ -118,7 +118,8 @@ CREATE OR REPLACE FUNCTION pgticket.create_ticket(workflow text, customer_id big
 									   channel text DEFAULT NULL,
 									   created_at timestamptz DEFAULT now(),
 									   number bigint DEFAULT NULL,
-									   actor_staff_id bigint DEFAULT NULL)
+									   actor_staff_id bigint DEFAULT NULL,
+									   due_at timestamptz DEFAULT NULL)
 RETURNS pgticket.ticket
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -137,6 +138,9 @@ BEGIN
 	END IF;
 	IF NOT isfinite(create_ticket.created_at) THEN
 		PERFORM pgticket.require_finite(create_ticket.created_at, 'created_at');
+	END IF;
+	IF NOT isfinite(create_ticket.due_at) THEN
+		PERFORM pgticket.require_finite(create_ticket.due_at, 'due_at');
 	END IF;
 	IF create_ticket.number <= 0 THEN
 		RAISE EXCEPTION 'argument "number" must be positive'
@@ -178,7 +182,8 @@ BEGIN
 			initial, create_ticket.customer_id, create_ticket.type,
 			create_ticket.priority, create_ticket.subject,
 			coalesce(create_ticket.description, ''), create_ticket.channel,
-			pgticket.sla_due(create_ticket.priority, create_ticket.created_at),
+			coalesce(create_ticket.due_at,
+				pgticket.sla_due(create_ticket.priority, create_ticket.created_at)),
 			create_ticket.created_at, create_ticket.created_at)
 	RETURNING * INTO t;
 
@@ -193,8 +198,8 @@ BEGIN
 	RETURN t;
 END
 $$;
-COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint) IS
-	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date from the SLA policy (contract.md: due from an SLA policy per priority), history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
+COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint, timestamptz) IS
+	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date due_at when given, else from the SLA policy (contract.md: due from an SLA policy per priority; seed 000: due at the dispatch date), history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at or due_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
 
 CREATE OR REPLACE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
 								actor_staff_id bigint DEFAULT NULL,

@@ -417,6 +417,34 @@ $$;
 COMMENT ON FUNCTION pgticket.resume_timestamp(text) IS
 	'An ISO 8601 extended-format date and time (YYYY-MM-DDThh:mm[:ss[.f]][Z|+hh[:mm]]; no offset: the session time zone); NULL when malformed or impossible';
 
+/*
+ * resume_replay: the answer stored under an idempotency key, for a replay
+ * of the request that got it; 409 for another request (another hash) under
+ * the key.  The façade writes a key and its answer in one row, so a key
+ * seen is a key answered.
+ */
+CREATE FUNCTION pgticket.resume_replay(client_id bigint, key text,
+	request_hash bytea)
+RETURNS pgticket.http_response
+LANGUAGE plpgsql STABLE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	k			idempotency_key;
+BEGIN
+	SELECT * INTO k FROM idempotency_key i
+	WHERE i.api = 'resume' AND i.client_id = resume_replay.client_id
+		AND i.key = resume_replay.key;
+	IF NOT FOUND OR k.request_hash <> resume_replay.request_hash THEN
+		RETURN resume_error(409, format('The Request-Tracking-Id %s was already used for another request', key));
+	END IF;
+	RETURN ROW(k.status, '{"Content-Type": "application/json"}'::jsonb,
+		k.body)::http_response;
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_replay(bigint, text, bytea) IS
+	'000 idempotency (contract.md): the answer stored under an API client''s Request-Tracking-Id when request_hash is the one stored with it, else the 409 error answer (also when the key is gone)';
+
 /* ------------------------------------------------------------------ facade */
 
 /*
@@ -426,10 +454,14 @@ COMMENT ON FUNCTION pgticket.resume_timestamp(text) IS
  * request gets the stored answer, another request under the key 409),
  * then the body's fields (400), the customer (404) and its cut-off (409).
  *
- * The key is claimed by inserting it before anything else is written: a
- * concurrent request with the same key waits on the primary key until the
- * first commits, then reads the stored answer (or, if the first rolled
- * back, claims the key itself).  Exactly one ticket per key.
+ * The key is looked up first, and written once, last, with its answer
+ * (not claimed first and updated at the end: one write of the key, not
+ * two).  A concurrent request with the same key finds no key, writes
+ * its own ticket, then waits on the primary key until the first commits:
+ * if the first committed, the key is taken (ON CONFLICT), and the façade
+ * raises PTKEY, which rolls its ticket back, and answers as the key was
+ * answered; if the first rolled back, its own key and ticket stand.
+ * Exactly one ticket per key.
  */
 CREATE FUNCTION api_resume.create_ticket(request jsonb)
 RETURNS pgticket.http_response
@@ -458,7 +490,6 @@ DECLARE
 	v_req_phone	text;
 	v_req_email	text;
 	v_assigned	text;
-	k			idempotency_key;
 	c			customer;
 	t			ticket;
 	r			http_response;
@@ -475,20 +506,13 @@ BEGIN
 		PERFORM req_fail(400, 'The request body must be a JSON object');
 	END IF;
 
-	/* the idempotency key: claim it, or answer as it was answered */
+	/* the idempotency key: answer as it was answered (resume_replay) */
 	v_hash := sha256(convert_to(jsonb_build_array(
 		request -> 'params' -> 'customerId', b)::text, 'UTF8'));
-	INSERT INTO idempotency_key (api, client_id, key, request_hash, status)
-	VALUES ('resume', v_client, v_key, v_hash, 0)
-	ON CONFLICT DO NOTHING;
-	IF NOT FOUND THEN
-		SELECT * INTO k FROM idempotency_key
-		WHERE api = 'resume' AND client_id = v_client AND key = v_key;
-		IF NOT FOUND OR k.request_hash <> v_hash THEN
-			PERFORM req_fail(409, format('The Request-Tracking-Id %s was already used for another request', v_key));
-		END IF;
-		RETURN ROW(k.status, '{"Content-Type": "application/json"}'::jsonb,
-			k.body)::http_response;
+	PERFORM FROM idempotency_key
+	WHERE api = 'resume' AND client_id = v_client AND key = v_key;
+	IF FOUND THEN
+		RETURN resume_replay(v_client, v_key, v_hash);
 	END IF;
 
 	v_path_id := parse_whole_number(request -> 'params' ->> 'customerId');
@@ -543,8 +567,8 @@ BEGIN
 
 	t := create_ticket('resume', c.id,
 		'Resume service ' || v_service_code,
-		coalesce(v_reason, ''), type => v_reason_code, channel => 'resume');
-	UPDATE ticket SET due_at = v_dispatch WHERE id = t.id;
+		coalesce(v_reason, ''), type => v_reason_code, channel => 'resume',
+		due_at => v_dispatch);
 	INSERT INTO ticket_dispatch (ticket_id, reason_code, reason, dispatch_at,
 		service_id, service_code, service_description, requestor,
 		assigned_to_user, profile_id)
@@ -557,15 +581,23 @@ BEGIN
 	r := http_json(201, json_build_object(
 		'status', 'success',
 		'transaction_id', t.number));
-	UPDATE idempotency_key
-	   SET status = r.status, body = r.body, ticket_id = t.id
-	 WHERE api = 'resume' AND client_id = v_client AND key = v_key;
-	RETURN r;
-EXCEPTION WHEN OTHERS THEN
-	IF pgticket.http_status_of(SQLSTATE) IS NULL THEN
-		RAISE;
+	INSERT INTO idempotency_key (api, client_id, key, request_hash, status,
+		body, ticket_id)
+	VALUES ('resume', v_client, v_key, v_hash, r.status, r.body, t.id)
+	ON CONFLICT DO NOTHING;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'the Request-Tracking-Id % was answered meanwhile',
+			v_key USING ERRCODE = 'PTKEY';
 	END IF;
-	RETURN resume_error(pgticket.http_status_of(SQLSTATE), SQLERRM);
+	RETURN r;
+EXCEPTION
+	WHEN SQLSTATE 'PTKEY' THEN
+		RETURN resume_replay(v_client, v_key, v_hash);
+	WHEN OTHERS THEN
+		IF pgticket.http_status_of(SQLSTATE) IS NULL THEN
+			RAISE;
+		END IF;
+		RETURN resume_error(pgticket.http_status_of(SQLSTATE), SQLERRM);
 END
 $$;
 COMMENT ON FUNCTION api_resume.create_ticket(jsonb) IS

@@ -585,12 +585,17 @@ COMMENT ON FUNCTION api_queue.list_tickets(jsonb) IS
  * neither: a ticket without them gets a customer of its own).  The queue
  * number comes from pgticket.next_queue_number, taken last so its row lock
  * is held for as short a time as possible; a rollback gives it back.
+ * random_page_cost = 1.1 (pages in memory): the branch and the service, and
+ * the foreign keys to service, are found by their keys; at the default 4 a
+ * few hundred services are read whole, three times (-15 % of the call's
+ * instructions).
  */
 CREATE FUNCTION api_queue.create_ticket(request jsonb)
 RETURNS pgticket.http_response
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pgticket, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
+SET random_page_cost = 1.1
 AS $$
 DECLARE
 	v_channel	text;
@@ -604,6 +609,7 @@ DECLARE
 	v_queue_no	integer;
 	sv			service;
 	t			ticket;
+	q			ticket_queue;
 	r			http_response;
 BEGIN
 	PERFORM queue_check_body(request);
@@ -648,15 +654,22 @@ BEGIN
 		PERFORM req_fail(400, 'The service_id parameter must be a service of the sector');
 	END IF;
 
-	/* a customer is created on their first ticket */
+	/*
+	 * a customer is created on their first ticket; looked up first, since
+	 * an INSERT ... ON CONFLICT that finds the row costs 7 % of the call
+	 */
 	IF v_type IS NOT NULL THEN
-		INSERT INTO customer (name, id_type, id_number)
-		VALUES (v_type || ' ' || v_number, v_type, v_number)
-		ON CONFLICT (id_type, id_number) DO NOTHING
-		RETURNING id INTO v_customer;
-		IF v_customer IS NULL THEN
-			SELECT c.id INTO STRICT v_customer FROM customer c
-			WHERE c.id_type = v_type AND c.id_number = v_number;
+		SELECT c.id INTO v_customer FROM customer c
+		WHERE c.id_type = v_type AND c.id_number = v_number;
+		IF NOT FOUND THEN
+			INSERT INTO customer (name, id_type, id_number)
+			VALUES (v_type || ' ' || v_number, v_type, v_number)
+			ON CONFLICT (id_type, id_number) DO NOTHING
+			RETURNING id INTO v_customer;
+			IF v_customer IS NULL THEN
+				SELECT c.id INTO STRICT v_customer FROM customer c
+				WHERE c.id_type = v_type AND c.id_number = v_number;
+			END IF;
 		END IF;
 	ELSE
 		INSERT INTO customer (name) VALUES ('') RETURNING id INTO v_customer;
@@ -667,9 +680,19 @@ BEGIN
 	INSERT INTO ticket_queue (ticket_id, branch, sector, service, day,
 		queue_number, prefix, phone)
 	VALUES (t.id, sv.branch, sv.sector, sv.code, current_date, v_queue_no,
-		sv.prefix, v_phone);
+		sv.prefix, v_phone)
+	RETURNING * INTO q;
 
-	r := http_json(201, queue_render(ARRAY[t.id], NULL) -> 0);
+	/* rendered from what was written, as queue_render renders it */
+	r := http_json_raw(201, queue_ticket_json(NULL, t.uuid, q.prefix,
+		q.queue_number, t.state, t.channel, q.branch, q.sector, q.service,
+		v_type, v_number, q.phone, t.created_at, q.called_at, q.finished_at,
+		CASE WHEN q.waiting THEN
+			(SELECT count(*) FROM ticket_queue a
+			 WHERE a.branch = q.branch AND a.sector = q.sector
+				AND a.service = q.service AND a.day = q.day
+				AND a.queue_number < q.queue_number AND a.waiting)
+		END)::text);
 	r.headers := r.headers || jsonb_build_object('Location',
 		'/v1/tickets/' || t.uuid);
 	RETURN r;

@@ -12,6 +12,11 @@ DROP FUNCTION pgticket.req_scalar(jsonb);
 -- (50_api_helpdesk.sql).
 DROP FUNCTION pgticket.helpdesk_number(jsonb, text, boolean);
 
+-- create_ticket takes a due date, so that 000 writes its ticket once
+-- (20_core.sql).
+DROP FUNCTION pgticket.create_ticket(text, bigint, text, text,
+	pgticket.priority, text, text, timestamptz, bigint, bigint);
+
 -- 1.1 keeps idempotency keys per API client (60_api_resume.sql adds
 -- idempotency_key.client_id NOT NULL).  1.0 never wrote the table, so rows
 -- in it were put there by hand and name no client: say so, instead of the
