@@ -9,7 +9,7 @@
 #   make clean-run  stop, and delete the demo cluster and its data
 #   make psql    psql on the demo database (SQL="select ..." runs one query)
 #   make bench   throughput of the REST API beside pgbench on the same SQL
-#   make bench-instructions  instructions per call of each read facade
+#   make bench-instructions  instructions per call of each facade
 #                (callgrind, repeatable), on the data make bench left
 #   make fuzz    libFuzzer over the token verification and the module's
 #                request parsing (FUZZ_TIME=60 seconds each)
@@ -138,7 +138,7 @@ test: build-all
 bench: build-all
 	@$(if $(BENCH_PROFILE),PROFILE='$(BENCH_PROFILE)') tests/bench/run.sh
 
-# instructions per call of each read facade (callgrind), on make bench's data
+# instructions per call of each facade (callgrind), on make bench's data
 bench-instructions: build-all
 	@tests/bench/instructions.sh
 
