@@ -34,6 +34,31 @@ SELECT pgticket.add_message(5001, 'imported', 'system',
 	created_at => now() - interval '3 days');
 SELECT updated_at > now() - interval '1 minute' AS still_updated FROM pgticket.ticket WHERE id = 5001;
 
+-- to the ticket's row: updated_at moves forward only, and a message at the
+-- ticket's own time (its first, written with it) makes no new row version
+-- (rolled back)
+BEGIN;
+SET LOCAL timezone = 'UTC';
+SELECT id AS t FROM pgticket.create_ticket('helpdesk', 5001, 'times',
+	created_at => '2024-03-01 09:00+00') \gset
+CREATE TEMP TABLE upd0 AS
+SELECT pg_stat_get_xact_tuples_updated('pgticket.ticket'::regclass) AS n;
+CREATE FUNCTION pg_temp.after_message(t bigint, at timestamptz)
+RETURNS TABLE (updated_at timestamptz, row_versions bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pgticket.add_message(t, 'at ' || at, 'system', created_at => at);
+	RETURN QUERY SELECT k.updated_at,
+		pg_stat_get_xact_tuples_updated('pgticket.ticket'::regclass)
+			- (SELECT n FROM upd0)
+	FROM pgticket.ticket k WHERE k.id = t;
+END
+$$;
+SELECT * FROM pg_temp.after_message(:t, '2024-03-01 09:00+00');
+SELECT * FROM pg_temp.after_message(:t, '2024-03-01 10:00+00');
+SELECT * FROM pg_temp.after_message(:t, '2024-03-01 09:30+00');
+ROLLBACK;
+
 -- refused
 SELECT pgticket.add_message(5001, 'psst', 'customer', 5001, visibility => 'internal');
 :e

@@ -270,6 +270,7 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	owner	bigint;
+	updated	timestamptz;
 	name	text;
 	id		bigint;
 BEGIN
@@ -290,7 +291,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 
-	SELECT t.customer_id INTO owner FROM pgticket.ticket t
+	SELECT t.customer_id, t.updated_at INTO owner, updated FROM pgticket.ticket t
 	 WHERE t.id = add_message.ticket_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'ticket % does not exist', add_message.ticket_id
@@ -340,12 +341,16 @@ BEGIN
 
 	/*
 	 * No new row version when the time would not change (a ticket's first
-	 * message, written with the ticket).
+	 * message, written with the ticket), and no statement either: an
+	 * UPDATE of ticket opens its eight indexes even when it changes
+	 * nothing.
 	 */
-	UPDATE pgticket.ticket t
-	   SET updated_at = add_message.created_at
-	 WHERE t.id = add_message.ticket_id
-	   AND t.updated_at < add_message.created_at;
+	IF updated < add_message.created_at THEN
+		UPDATE pgticket.ticket t
+		   SET updated_at = add_message.created_at
+		 WHERE t.id = add_message.ticket_id
+		   AND t.updated_at < add_message.created_at;
+	END IF;
 	RETURN id;
 END
 $$;
