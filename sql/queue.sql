@@ -317,6 +317,18 @@ SELECT t.state FROM pgticket.transition((SELECT t.id FROM mine m
 SELECT q.waiting, q.called_at IS NOT NULL AS called
 FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id
 JOIN pgticket.ticket_queue q ON q.ticket_id = t.id WHERE m.number = 'W-003';
+-- an UPDATE that sets the state to what it was changes nothing: the ticket
+-- was called when it was called (rolled back)
+BEGIN;
+UPDATE pgticket.ticket_queue q SET called_at = '2024-03-01 09:00+00'
+FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id
+WHERE q.ticket_id = t.id AND m.number = 'W-003';
+UPDATE pgticket.ticket t SET state = t.state
+FROM mine m WHERE t.uuid = m.id AND m.number = 'W-003';
+SELECT q.waiting, q.called_at = '2024-03-01 09:00+00' AS called_then
+FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id
+JOIN pgticket.ticket_queue q ON q.ticket_id = t.id WHERE m.number = 'W-003';
+ROLLBACK;
 
 --
 -- a DBA moving a waiting ticket out of the queue workflow takes it out of
