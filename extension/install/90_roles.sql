@@ -57,6 +57,15 @@ ALTER ROLE pgticket_web SET log_parameter_max_length_on_error = 0;
  * ("JSON data, line 1: ...") and that text can be a header's value.
  */
 ALTER ROLE pgticket_web SET log_error_verbosity = terse;
+/*
+ * nginx's sessions plan with the pages in memory (random_page_cost 1.1, not
+ * 4).  A plan made once and kept for the life of a pooled session (a
+ * C function's SPI plan, a foreign key's check) finds a row of a small
+ * table (staff, service) by its key instead of reading the table whole,
+ * whichever façade made it first: the façades that SET it themselves do
+ * so for any caller, this for the plans their statements share.
+ */
+ALTER ROLE pgticket_web SET random_page_cost = 1.1;
 
 CREATE SCHEMA IF NOT EXISTS api_resume;
 CREATE SCHEMA IF NOT EXISTS api_crm;

@@ -94,5 +94,9 @@ refused('set log_parameter_max_length = -1',
 ($rc, $out) = psql_as('pgticket_web', $db,
     'show log_parameter_max_length; show log_parameter_max_length_on_error');
 is($out, "0\n0\n", 'its statements are logged without their parameters');
+# and planned with the pages in memory: the plans a pooled session keeps
+# (SPI, foreign keys) find small tables' rows by their keys
+($rc, $out) = psql_as('pgticket_web', $db, 'show random_page_cost');
+is($out, "1.1\n", 'its sessions plan with random_page_cost 1.1');
 
 done_testing();
