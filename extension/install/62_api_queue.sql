@@ -646,17 +646,18 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM req_fail(400, 'The channel parameter must be a configured channel');
 	END IF;
-	PERFORM FROM branch b WHERE b.code = v_branch;
-	IF NOT FOUND THEN
-		PERFORM req_fail(400, 'The branch_id parameter must be a configured branch');
-	END IF;
-	PERFORM FROM sector s WHERE s.branch = v_branch AND s.code = v_sector;
-	IF NOT FOUND THEN
-		PERFORM req_fail(400, 'The sector_id parameter must be a sector of the branch');
-	END IF;
+	/* a service found is a branch and a sector found: they are its keys */
 	SELECT * INTO sv FROM service s
 	WHERE s.branch = v_branch AND s.sector = v_sector AND s.code = v_service;
 	IF NOT FOUND THEN
+		PERFORM FROM branch b WHERE b.code = v_branch;
+		IF NOT FOUND THEN
+			PERFORM req_fail(400, 'The branch_id parameter must be a configured branch');
+		END IF;
+		PERFORM FROM sector s WHERE s.branch = v_branch AND s.code = v_sector;
+		IF NOT FOUND THEN
+			PERFORM req_fail(400, 'The sector_id parameter must be a sector of the branch');
+		END IF;
 		PERFORM req_fail(400, 'The service_id parameter must be a service of the sector');
 	END IF;
 
