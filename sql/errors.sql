@@ -45,6 +45,9 @@ SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => '-infinity')
 :e
 SELECT pgticket.create_ticket('helpdesk', 11001, 'x', due_at => 'infinity');
 :e
+-- a due date before the ticket exists: 22023, no ticket
+SELECT pgticket.create_ticket('helpdesk', 11001, 'x', created_at => '2024-03-01 09:00+00', due_at => '2024-03-01 08:59+00');
+:e
 -- a workflow without an initial state is the configuration's fault (55000),
 -- not the caller's: a facade does not answer it as the client's 409
 BEGIN;

@@ -142,6 +142,13 @@ BEGIN
 	IF NOT isfinite(create_ticket.due_at) THEN
 		PERFORM pgticket.require_finite(create_ticket.due_at, 'due_at');
 	END IF;
+	IF create_ticket.due_at < create_ticket.created_at THEN
+		RAISE EXCEPTION 'argument "due_at" must not be before "created_at"'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('due_at %s, created_at %s.',
+								  create_ticket.due_at, create_ticket.created_at),
+				  HINT = 'Omit due_at for the SLA policy''s due date.';
+	END IF;
 	IF create_ticket.number <= 0 THEN
 		RAISE EXCEPTION 'argument "number" must be positive'
 			USING ERRCODE = 'numeric_value_out_of_range',
@@ -199,7 +206,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.create_ticket(text, bigint, text, text, pgticket.priority, text, text, timestamptz, bigint, bigint, timestamptz) IS
-	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date due_at when given, else from the SLA policy (contract.md: due from an SLA policy per priority; seed 000: due at the dispatch date), history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at or due_at infinite, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
+	'Open a ticket in the initial state of a workflow: number from the workflow''s sequence unless given, due date due_at when given, else from the SLA policy (contract.md: due from an SLA policy per priority; seed 000: due at the dispatch date), history row "create" (actor: the staff member if given, else the customer); 22004 a required argument NULL, 22023 created_at or due_at infinite or due_at before created_at, 22003 number not positive, PT404 workflow, customer or staff missing, 55000 the workflow has no initial state (a configuration fault: the facades answer 500), 23505 number taken';
 
 CREATE OR REPLACE FUNCTION pgticket.assign(ticket_id bigint, staff_id bigint,
 								actor_staff_id bigint DEFAULT NULL,

@@ -445,6 +445,37 @@ $$;
 COMMENT ON FUNCTION pgticket.resume_replay(bigint, text, bytea) IS
 	'000 idempotency (contract.md): the answer stored under an API client''s Request-Tracking-Id when request_hash is the one stored with it, else the 409 error answer (also when the key is gone)';
 
+/*
+ * resume_key_taken: whether an idempotency key is answered, once a request
+ * writing it meanwhile has committed or rolled back.  A request that fails
+ * after its lookup found no key asks this before answering its error: a
+ * concurrent first request under the key may have succeeded since, and its
+ * replays get its answer (contract.md), not an error of their own (a
+ * dispatch time passed or a customer changed meanwhile).  The probe row is
+ * written to wait on the key's index entry, then undone.
+ */
+CREATE FUNCTION pgticket.resume_key_taken(client_id bigint, key text,
+	request_hash bytea)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pgticket, pg_catalog, pg_temp
+AS $$
+DECLARE
+	taken		boolean;
+BEGIN
+	INSERT INTO idempotency_key (api, client_id, key, request_hash, status)
+	VALUES ('resume', resume_key_taken.client_id, resume_key_taken.key,
+		resume_key_taken.request_hash, 0)
+	ON CONFLICT DO NOTHING;
+	taken := NOT FOUND;
+	RAISE EXCEPTION 'probe of an idempotency key undone' USING ERRCODE = 'PTKEY';
+EXCEPTION WHEN SQLSTATE 'PTKEY' THEN
+	RETURN taken;
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_key_taken(bigint, text, bytea) IS
+	'000 idempotency (contract.md: concurrent replays get the first answer): true when an API client''s Request-Tracking-Id is answered, after waiting for a transaction writing it; writes nothing; 40001 under REPEATABLE READ when the key was answered after the snapshot';
+
 /* ------------------------------------------------------------------ facade */
 
 /*
@@ -596,6 +627,10 @@ EXCEPTION
 	WHEN OTHERS THEN
 		IF pgticket.http_status_of(SQLSTATE) IS NULL THEN
 			RAISE;
+		END IF;
+		/* a replay of a request answered meanwhile gets that answer */
+		IF v_hash IS NOT NULL AND resume_key_taken(v_client, v_key, v_hash) THEN
+			RETURN resume_replay(v_client, v_key, v_hash);
 		END IF;
 		RETURN resume_error(pgticket.http_status_of(SQLSTATE), SQLERRM);
 END
