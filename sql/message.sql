@@ -59,6 +59,17 @@ SELECT * FROM pg_temp.after_message(:t, '2024-03-01 10:00+00');
 SELECT * FROM pg_temp.after_message(:t, '2024-03-01 09:30+00');
 ROLLBACK;
 
+-- nor does a later change take it back: a transition or an assignment in a
+-- transaction that began before a message it follows (here a message dated
+-- an hour ahead) keeps the message's time (rolled back)
+BEGIN;
+SELECT id AS t FROM pgticket.create_ticket('helpdesk', 5001, 'ahead') \gset
+SELECT pgticket.add_message(:t, 'ahead', 'system',
+	created_at => now() + interval '1 hour') IS NOT NULL AS written;
+SELECT (pgticket.transition(:t, 'open')).updated_at - now() AS after_transition;
+SELECT (pgticket.assign(:t, NULL)).updated_at - now() AS after_assign;
+ROLLBACK;
+
 -- refused
 SELECT pgticket.add_message(5001, 'psst', 'customer', 5001, visibility => 'internal');
 :e

@@ -262,6 +262,16 @@ FROM mine m, api_queue.get_ticket(pg_temp.req(m.id)) r ORDER BY m.number;
 SELECT pg_temp.snap();
 SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"phone":"(011) 4555-0000"},"body_type":"form"}'))) FROM mine WHERE number = 'W-002';
 SELECT pg_temp.changes();
+-- a phone changed after a message dated ahead keeps the message's time:
+-- updated_at moves forward only (rolled back)
+BEGIN;
+SELECT pgticket.add_message(t.id, 'ahead', 'system',
+	created_at => now() + interval '1 hour') IS NOT NULL AS written
+FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id WHERE m.number = 'W-002';
+SELECT pg_temp.show(api_queue.update_ticket(pg_temp.req(id, '{"body":{"phone":"(011) 4555-0001"},"body_type":"form"}'))) FROM mine WHERE number = 'W-002';
+SELECT t.updated_at - now() AS after_phone
+FROM mine m JOIN pgticket.ticket t ON t.uuid = m.id WHERE m.number = 'W-002';
+ROLLBACK;
 -- refused: 400 (404 for an unknown ticket), nothing written
 SELECT pg_temp.snap();
 SELECT b, pg_temp.show(api_queue.update_ticket(pg_temp.req(m.id,

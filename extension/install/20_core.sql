@@ -246,9 +246,10 @@ BEGIN
 	END IF;
 	PERFORM pgticket.check_actor(actor_staff_id);
 
+	/* updated_at forward only, as a transition's */
 	UPDATE pgticket.ticket tk
 	   SET assignee_id = assign.staff_id,
-		   updated_at = greatest(now(), tk.created_at)
+		   updated_at = greatest(now(), tk.updated_at)
 	 WHERE tk.id = t.id
 	RETURNING * INTO t;
 

@@ -819,7 +819,7 @@ BEGIN
 	END IF;
 	IF v_phone IS NOT NULL THEN
 		UPDATE ticket_queue q SET phone = v_phone WHERE q.ticket_id = t.id;
-		UPDATE ticket tk SET updated_at = greatest(now(), tk.created_at)
+		UPDATE ticket tk SET updated_at = greatest(now(), tk.updated_at)
 		WHERE tk.id = t.id;
 	END IF;
 	RETURN http_empty(204);

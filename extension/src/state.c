@@ -65,7 +65,9 @@ static SPIPlanPtr update_plan = NULL;
  *		The UPDATE of a transition, its CASE arms taken from category_effects.
  *
  * $1 ticket id, $2 new state, $3 new assignee (NULL keeps), $4 category of
- * the new state (text).
+ * the new state (text).  updated_at only moves forward: a transaction that
+ * began before a message committed (or a DBA's message dated ahead) does not
+ * take it back.
  */
 static char *
 BuildUpdateSql(void)
@@ -98,7 +100,7 @@ BuildUpdateSql(void)
 					 "UPDATE pgticket.ticket AS t"
 					 " SET state = $2,"
 					 " assignee_id = coalesce($3, t.assignee_id),"
-					 " updated_at = greatest(now(), t.created_at),"
+					 " updated_at = greatest(now(), t.updated_at),"
 					 " resolved_at = %s, closed_at = %s"
 					 " WHERE t.id = $1 RETURNING t",
 					 resolved.data, closed.data);
