@@ -119,7 +119,9 @@ for ep in $endpoints; do
                            300000000000 + 10 * (1 + floor(random()
                                * (SELECT customers / 10 FROM bench.config)))::bigint AS rid
                     FROM generate_series(1, $docs) g) g) s" \
-        >"$work/$ep.sql" || die "request documents for $ep failed"
+        >"$work/$ep.all" || die "request documents for $ep failed"
+    # one statement a line: not the empty line setseed() prints
+    grep -v '^$' "$work/$ep.all" >"$work/$ep.sql"
 done
 $stack pg-stop "$dir" >/dev/null
 
@@ -137,18 +139,19 @@ count() {
     grep '^summary:' "$out" | grep -o '[0-9]*'
 }
 
-# every call of the run answered, and in 2xx, as the load scripts require
-# (they abort on a status >= 400): a single-user backend writes its errors
-# to stderr and goes on, and a façade answers a client error, so a count
-# of error paths would otherwise pass for the endpoint's
+# every call of the run answered, below 400, as the load scripts require
+# (they abort on a status >= 400; start-service answers 303): a
+# single-user backend writes its errors to stderr and goes on, and a
+# façade answers a client error, so a count of error paths would otherwise
+# pass for the endpoint's
 answered() {
     local bad n
     bad=$(grep -m1 -E '(ERROR|FATAL|PANIC):  ' "$work/err.txt")
     [ -z "$bad" ] || die "$1: $bad"
-    n=$(grep -c '^[[:space:]]*1: status = "2[0-9][0-9]"' "$work/out.txt")
-    [ "$n" = "$2" ] || die "$1: $n of $2 calls answered 2xx (first other: $(
-        grep '^[[:space:]]*1: status = "' "$work/out.txt" \
-            | grep -v -m1 '"2[0-9][0-9]"' | grep -o '"[^"]*"' | head -1))"
+    n=$(grep -c -E '1: status = "[23][0-9][0-9]"' "$work/out.txt")
+    [ "$n" = "$2" ] || die "$1: $n of $2 calls answered below 400 (first other: $(
+        grep -o -E '1: status = "[^"]*"' "$work/out.txt" \
+            | grep -v -m1 -E '"[23][0-9][0-9]"' | grep -o '"[^"]*"'))"
 }
 
 echo "| endpoint | façade | instructions per call | × lookup |"
