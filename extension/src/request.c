@@ -580,19 +580,30 @@ is_customer_id_number(text *v)
 	return true;
 }
 
-/* request -> 'query' ? key, as jsonb's ? answers it */
+/*
+ * request -> 'query' ? key, as jsonb's ? answers it (jsonb_exists: a key of
+ * an object, a string element of an array or a scalar), without copying
+ * the query out into a jsonb of its own first
+ */
 static bool
 query_has(Jsonb *request, const char *key)
 {
 	JsonbValue	buf;
+	JsonbValue	k;
 	JsonbValue *query;
 
 	query = object_member(&request->root, "query", 5, &buf);
 	if (query == NULL)
 		return false;
-	return DatumGetBool(DirectFunctionCall2(jsonb_exists,
-											JsonbPGetDatum(JsonbValueToJsonb(query)),
-											CStringGetTextDatum(key)));
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	if (query->type != jbvBinary)
+		return query->type == jbvString &&
+			query->val.string.len == k.val.string.len &&
+			memcmp(query->val.string.val, key, k.val.string.len) == 0;
+	return findJsonbValueFromContainer(query->val.binary.data,
+									   JB_FOBJECT | JB_FARRAY, &k) != NULL;
 }
 
 /*
