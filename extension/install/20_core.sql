@@ -139,15 +139,18 @@ BEGIN
 	IF NOT isfinite(create_ticket.created_at) THEN
 		PERFORM pgticket.require_finite(create_ticket.created_at, 'created_at');
 	END IF;
-	IF NOT isfinite(create_ticket.due_at) THEN
-		PERFORM pgticket.require_finite(create_ticket.due_at, 'due_at');
-	END IF;
-	IF create_ticket.due_at < create_ticket.created_at THEN
-		RAISE EXCEPTION 'argument "due_at" must not be before "created_at"'
-			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = format('due_at %s, created_at %s.',
-								  create_ticket.due_at, create_ticket.created_at),
-				  HINT = 'Omit due_at for the SLA policy''s due date.';
+	/* one test on the usual path (no due date given), not two */
+	IF create_ticket.due_at IS NOT NULL THEN
+		IF NOT isfinite(create_ticket.due_at) THEN
+			PERFORM pgticket.require_finite(create_ticket.due_at, 'due_at');
+		END IF;
+		IF create_ticket.due_at < create_ticket.created_at THEN
+			RAISE EXCEPTION 'argument "due_at" must not be before "created_at"'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = format('due_at %s, created_at %s.',
+									  create_ticket.due_at, create_ticket.created_at),
+					  HINT = 'Omit due_at for the SLA policy''s due date.';
+		END IF;
 	END IF;
 	IF create_ticket.number <= 0 THEN
 		RAISE EXCEPTION 'argument "number" must be positive'

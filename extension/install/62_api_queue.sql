@@ -591,9 +591,9 @@ COMMENT ON FUNCTION api_queue.list_tickets(jsonb) IS
  * neither: a ticket without them gets a customer of its own).  The queue
  * number comes from pgticket.next_queue_number, taken last so its row lock
  * is held for as short a time as possible; a rollback gives it back.
- * random_page_cost = 1.1 (pages in memory): the branch and the service, and
- * the foreign keys to service, are found by their keys; at the default 4 a
- * few hundred services are read whole, three times (-14 % of the call's
+ * random_page_cost = 1.1 (pages in memory): the service, and the foreign
+ * keys to it, are found by its key; at the default 4 a few hundred
+ * services are read whole, three times (-14 % of the call's
  * instructions).
  */
 CREATE FUNCTION api_queue.create_ticket(request jsonb)
