@@ -213,6 +213,14 @@ my @seed_tickets = map { { Ticket => {
     is($r->{status}, 200, 'get_tickets/0: 200');
     my %ids = map { $_->{Ticket}{id} => 1 } @{ doc($r)->{data} // [] };
     ok($ids{11} && $ids{12} && $ids{1524}, 'get_tickets/0: every user');
+    # 001's ticket 1524 is in the same workflow: no helpdesk user or details
+    my ($crm) = grep { $_->{Ticket}{id} eq '1524' } @{ doc($r)->{data} // [] };
+    is_deeply([ map { $crm->{Ticket}{$_} } qw(user account_id group_name) ],
+              [ '', '', '' ], 'get_tickets/0: a CRM ticket, 004 fields ""');
+    $r = http(GET => '/api/v1/get_ticket_details/1524');
+    is($r->{status}, 200, 'get_ticket_details of a CRM ticket: 200');
+    is(doc($r)->{message}{ticket_details}{created}, '2020-02-14 18:19:47',
+       'get_ticket_details of a CRM ticket: its creation');
 
     my $c = counts();
     is_error(http(GET => '/api/v1/get_tickets'), 400,
