@@ -537,7 +537,16 @@ BEGIN
 		PERFORM req_fail(400, 'The request body must be a JSON object');
 	END IF;
 
-	/* the idempotency key: answer as it was answered (resume_replay) */
+	/*
+	 * the idempotency key: answer as it was answered (resume_replay).  The
+	 * hash takes customer_id as its number (contract.md: 7.0 is 7), so a
+	 * replay spelling it otherwise is the same request.
+	 */
+	IF jsonb_typeof(b -> 'customer_id') = 'number'
+		AND strpos(b ->> 'customer_id', '.') > 0 THEN
+		b := jsonb_set(b, '{customer_id}',
+			to_jsonb(trim_scale((b ->> 'customer_id')::numeric)));
+	END IF;
 	v_hash := sha256(convert_to(jsonb_build_array(
 		request -> 'params' -> 'customerId', b)::text, 'UTF8'));
 	PERFORM FROM idempotency_key
