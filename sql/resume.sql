@@ -355,3 +355,20 @@ SELECT (api_resume.create_ticket(pg_temp.req(
 	 = (api_resume.create_ticket(pg_temp.req(pg_temp.body(),
 		key => 'regress-spell-2'))).body AS same_answer;
 
+--
+-- resume_replay and resume_key_taken called by a DBA: a NULL argument is
+-- 22004 naming it (a NULL hash used to get the stored answer), nothing
+-- written
+--
+SELECT id AS ocs FROM pgticket.api_client WHERE name = 'ocsuser' \gset
+\set SHOW_CONTEXT never
+SELECT pgticket.resume_replay(:ocs, 'regress-spell', NULL);
+SELECT pgticket.resume_replay(NULL, 'regress-spell', '\x00');
+SELECT pgticket.resume_key_taken(:ocs, NULL, '\x00');
+SELECT pgticket.resume_key_taken(:ocs, 'regress-none', NULL);
+SELECT pgticket.resume_key_taken(-1, 'regress-none', '\x00');
+\set SHOW_CONTEXT errors
+SELECT pg_temp.show(pgticket.resume_replay(:ocs, 'regress-spell', '\x00'));
+SELECT pgticket.resume_key_taken(:ocs, 'regress-none', '\x00') AS taken,
+	   pgticket.resume_key_taken(:ocs, 'regress-spell', '\x00') AS taken;
+SELECT count(*) FROM pgticket.idempotency_key WHERE key = 'regress-none';
