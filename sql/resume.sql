@@ -333,3 +333,42 @@ SELECT count(*) FROM pgticket.idempotency_key k JOIN pgticket.api_client c
 DELETE FROM pgticket.api_client WHERE name LIKE 'regress-%';
 SELECT count(*) FROM pgticket.idempotency_key k
  WHERE NOT EXISTS (SELECT FROM pgticket.api_client c WHERE c.id = k.client_id);
+
+--
+-- a replay spelling customer_id as 104127993008.000 or 1.04127993008e11
+-- is the same request (contract.md: any JSON spelling of a whole number is
+-- that number): the first answer, one ticket; a string is another request
+--
+SELECT pg_temp.snap();
+SELECT pg_temp.call(pg_temp.req(pg_temp.body(), key => 'regress-spell'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": 104127993008.000}'),
+	key => 'regress-spell'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": 1.04127993008e11}'),
+	key => 'regress-spell'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"customer_id": "104127993008"}'),
+	key => 'regress-spell'));
+SELECT pg_temp.changes();
+-- the other spelling first: its replay in digits only is the same request
+SELECT (api_resume.create_ticket(pg_temp.req(
+		pg_temp.body('{"customer_id": 104127993008.0}'),
+		key => 'regress-spell-2'))).body
+	 = (api_resume.create_ticket(pg_temp.req(pg_temp.body(),
+		key => 'regress-spell-2'))).body AS same_answer;
+
+--
+-- resume_replay and resume_key_taken called by a DBA: a NULL argument is
+-- 22004 naming it (a NULL hash used to get the stored answer), nothing
+-- written
+--
+SELECT id AS ocs FROM pgticket.api_client WHERE name = 'ocsuser' \gset
+\set SHOW_CONTEXT never
+SELECT pgticket.resume_replay(:ocs, 'regress-spell', NULL);
+SELECT pgticket.resume_replay(NULL, 'regress-spell', '\x00');
+SELECT pgticket.resume_key_taken(:ocs, NULL, '\x00');
+SELECT pgticket.resume_key_taken(:ocs, 'regress-none', NULL);
+SELECT pgticket.resume_key_taken(-1, 'regress-none', '\x00');
+\set SHOW_CONTEXT errors
+SELECT pg_temp.show(pgticket.resume_replay(:ocs, 'regress-spell', '\x00'));
+SELECT pgticket.resume_key_taken(:ocs, 'regress-none', '\x00') AS taken,
+	   pgticket.resume_key_taken(:ocs, 'regress-spell', '\x00') AS taken;
+SELECT count(*) FROM pgticket.idempotency_key WHERE key = 'regress-none';

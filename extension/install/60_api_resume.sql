@@ -418,6 +418,32 @@ COMMENT ON FUNCTION pgticket.resume_timestamp(text) IS
 	'An ISO 8601 extended-format date and time (YYYY-MM-DDThh:mm[:ss[.f]][Z|+hh[:mm]]; no offset: the session time zone); NULL when malformed or impossible';
 
 /*
+ * resume_key_arguments: 22004 naming the first NULL argument of
+ * resume_replay or resume_key_taken.  A DBA calls them too: a NULL hash
+ * must not match a stored answer, nor a NULL key answer a 409 naming no key.
+ */
+CREATE FUNCTION pgticket.resume_key_arguments(client_id bigint, key text,
+	request_hash bytea)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	arg			text;
+BEGIN
+	arg := CASE WHEN client_id IS NULL THEN 'client_id'
+		WHEN key IS NULL THEN 'key'
+		WHEN request_hash IS NULL THEN 'request_hash' END;
+	IF arg IS NOT NULL THEN
+		RAISE EXCEPTION 'argument "%" must not be null', arg
+			USING ERRCODE = 'null_value_not_allowed',
+			HINT = 'Pass the API client''s id, its Request-Tracking-Id and the request''s sha256.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION pgticket.resume_key_arguments(bigint, text, bytea) IS
+	'000 idempotency: checks the arguments of resume_replay and resume_key_taken; 22004 naming the first NULL one';
+
+/*
  * resume_replay: the answer stored under an idempotency key, for a replay
  * of the request that got it; 409 for another request (another hash) under
  * the key.  The façade writes a key and its answer in one row, so a key
@@ -432,10 +458,11 @@ AS $$
 DECLARE
 	k			idempotency_key;
 BEGIN
+	PERFORM resume_key_arguments(client_id, key, request_hash);
 	SELECT * INTO k FROM idempotency_key i
 	WHERE i.api = 'resume' AND i.client_id = resume_replay.client_id
 		AND i.key = resume_replay.key;
-	IF NOT FOUND OR k.request_hash <> resume_replay.request_hash THEN
+	IF NOT FOUND OR k.request_hash IS DISTINCT FROM resume_replay.request_hash THEN
 		RETURN resume_error(409, format('The Request-Tracking-Id %s was already used for another request', key));
 	END IF;
 	RETURN ROW(k.status, '{"Content-Type": "application/json"}'::jsonb,
@@ -443,7 +470,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION pgticket.resume_replay(bigint, text, bytea) IS
-	'000 idempotency (contract.md): the answer stored under an API client''s Request-Tracking-Id when request_hash is the one stored with it, else the 409 error answer (also when the key is gone)';
+	'000 idempotency (contract.md): the answer stored under an API client''s Request-Tracking-Id when request_hash is the one stored with it, else the 409 error answer (also when the key is gone); 22004 for a NULL argument';
 
 /*
  * resume_key_taken: whether an idempotency key is answered, once a request
@@ -463,6 +490,7 @@ AS $$
 DECLARE
 	taken		boolean;
 BEGIN
+	PERFORM resume_key_arguments(client_id, key, request_hash);
 	INSERT INTO idempotency_key (api, client_id, key, request_hash, status)
 	VALUES ('resume', resume_key_taken.client_id, resume_key_taken.key,
 		resume_key_taken.request_hash, 0)
@@ -474,7 +502,7 @@ EXCEPTION WHEN SQLSTATE 'PTKEY' THEN
 END
 $$;
 COMMENT ON FUNCTION pgticket.resume_key_taken(bigint, text, bytea) IS
-	'000 idempotency (contract.md: concurrent replays get the first answer): true when an API client''s Request-Tracking-Id is answered, after waiting for a transaction writing it; writes nothing; 40001 under REPEATABLE READ when the key was answered after the snapshot';
+	'000 idempotency (contract.md: concurrent replays get the first answer): true when an API client''s Request-Tracking-Id is answered, after waiting for a transaction writing it; writes nothing; 22004 for a NULL argument, 23503 for an unknown client_id; 40001 under REPEATABLE READ when the key was answered after the snapshot';
 
 /* ------------------------------------------------------------------ facade */
 
@@ -537,7 +565,16 @@ BEGIN
 		PERFORM req_fail(400, 'The request body must be a JSON object');
 	END IF;
 
-	/* the idempotency key: answer as it was answered (resume_replay) */
+	/*
+	 * the idempotency key: answer as it was answered (resume_replay).  The
+	 * hash takes customer_id as its number (contract.md: 7.0 is 7), so a
+	 * replay spelling it otherwise is the same request.
+	 */
+	IF jsonb_typeof(b -> 'customer_id') = 'number'
+		AND strpos(b ->> 'customer_id', '.') > 0 THEN
+		b := jsonb_set(b, '{customer_id}',
+			to_jsonb(trim_scale((b ->> 'customer_id')::numeric)));
+	END IF;
 	v_hash := sha256(convert_to(jsonb_build_array(
 		request -> 'params' -> 'customerId', b)::text, 'UTF8'));
 	PERFORM FROM idempotency_key

@@ -178,6 +178,14 @@ my ($first, $n);
     my $spaced = JSON::PP->new->utf8->pretty->encode(decode_json(body()));
     $r = post(key => '456', body => $spaced);
     is($r->{content}, $first, 'replay with other whitespace: the first answer');
+    # and so is customer_id spelled as another JSON number of the same value
+    for my $spelling ('104127993008.0', '1.04127993008e11') {
+        (my $b = body()) =~ s/"customer_id":104127993008\b/"customer_id":$spelling/;
+        like($b, qr/"customer_id":\Q$spelling\E[,}]/,
+             "customer_id spelled $spelling in the body");
+        is(post(key => '456', body => $b)->{content}, $first,
+           "replay with customer_id $spelling: the first answer");
+    }
     is(counts(), $c, 'replays created nothing');
 
     # the same key with another body, another customer, an invalid body
