@@ -418,32 +418,6 @@ COMMENT ON FUNCTION pgticket.resume_timestamp(text) IS
 	'An ISO 8601 extended-format date and time (YYYY-MM-DDThh:mm[:ss[.f]][Z|+hh[:mm]]; no offset: the session time zone); NULL when malformed or impossible';
 
 /*
- * resume_key_arguments: 22004 naming the first NULL argument of
- * resume_replay or resume_key_taken.  A DBA calls them too: a NULL hash
- * must not match a stored answer, nor a NULL key answer a 409 naming no key.
- */
-CREATE FUNCTION pgticket.resume_key_arguments(client_id bigint, key text,
-	request_hash bytea)
-RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-DECLARE
-	arg			text;
-BEGIN
-	arg := CASE WHEN client_id IS NULL THEN 'client_id'
-		WHEN key IS NULL THEN 'key'
-		WHEN request_hash IS NULL THEN 'request_hash' END;
-	IF arg IS NOT NULL THEN
-		RAISE EXCEPTION 'argument "%" must not be null', arg
-			USING ERRCODE = 'null_value_not_allowed',
-			HINT = 'Pass the API client''s id, its Request-Tracking-Id and the request''s sha256.';
-	END IF;
-END
-$$;
-COMMENT ON FUNCTION pgticket.resume_key_arguments(bigint, text, bytea) IS
-	'000 idempotency: checks the arguments of resume_replay and resume_key_taken; 22004 naming the first NULL one';
-
-/*
  * resume_replay: the answer stored under an idempotency key, for a replay
  * of the request that got it; 409 for another request (another hash) under
  * the key.  The façade writes a key and its answer in one row, so a key
@@ -458,7 +432,12 @@ AS $$
 DECLARE
 	k			idempotency_key;
 BEGIN
-	PERFORM resume_key_arguments(client_id, key, request_hash);
+	/* a DBA's NULL hash must not match, nor a NULL key answer a 409 */
+	IF client_id IS NULL OR key IS NULL OR request_hash IS NULL THEN
+		PERFORM require_arg(client_id, 'client_id');
+		PERFORM require_arg(key, 'key');
+		PERFORM require_arg(request_hash, 'request_hash');
+	END IF;
 	SELECT * INTO k FROM idempotency_key i
 	WHERE i.api = 'resume' AND i.client_id = resume_replay.client_id
 		AND i.key = resume_replay.key;
@@ -490,7 +469,12 @@ AS $$
 DECLARE
 	taken		boolean;
 BEGIN
-	PERFORM resume_key_arguments(client_id, key, request_hash);
+	/* a DBA's NULL hash must not match, nor a NULL key answer a 409 */
+	IF client_id IS NULL OR key IS NULL OR request_hash IS NULL THEN
+		PERFORM require_arg(client_id, 'client_id');
+		PERFORM require_arg(key, 'key');
+		PERFORM require_arg(request_hash, 'request_hash');
+	END IF;
 	INSERT INTO idempotency_key (api, client_id, key, request_hash, status)
 	VALUES ('resume', resume_key_taken.client_id, resume_key_taken.key,
 		resume_key_taken.request_hash, 0)
