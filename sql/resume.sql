@@ -239,6 +239,9 @@ SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "31-01-2099
 SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "2099-01-31T25:00:00Z"}'), key => 'regress-5'));
 SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "2020-01-31T09:00:00Z"}'), key => 'regress-5'));
 SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": 20990131}'), key => 'regress-5'));
+-- an offset out of range is the field's refusal, not the cast's message
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "2099-01-31T09:00:00+16:00"}'), key => 'regress-5'));
+SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"dispatch_date_time": "2099-01-31T09:00:00,5-99"}'), key => 'regress-5'));
 SELECT pg_temp.call(pg_temp.req(pg_temp.body() - 'service', key => 'regress-5'));
 SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"service": "INT"}'), key => 'regress-5'));
 SELECT pg_temp.call(pg_temp.req(pg_temp.body('{"service": {"code": "INT"}}'), key => 'regress-5'));
@@ -354,6 +357,35 @@ SELECT (api_resume.create_ticket(pg_temp.req(
 		key => 'regress-spell-2'))).body
 	 = (api_resume.create_ticket(pg_temp.req(pg_temp.body(),
 		key => 'regress-spell-2'))).body AS same_answer;
+
+--
+-- resume_request: what the facade reads from a request, as a DBA sees it.
+-- A number is taken as its text, the requestor keeps the fields given, a
+-- time without an offset is in the session's time zone, a comma may mark
+-- the fraction; each refusal is PT400 naming the field, in the order the
+-- fields are checked
+--
+SET TimeZone = 'America/Argentina/Buenos_Aires';
+SELECT * FROM pgticket.resume_request(pg_temp.req(pg_temp.body(
+	'{"reason_code": 7, "dispatch_date_time": "2099-01-31T09:00",
+	  "service": {"id": 26984565, "code": "INT"},
+	  "requestor_info": {"phone": 5551234567, "name": null}}')
+	- 'assigned_to_user', customer => '1.04127993008e11'));
+SELECT dispatch_at, requestor FROM pgticket.resume_request(pg_temp.req(
+	pg_temp.body('{"dispatch_date_time": "2099-01-31T09:00:00,25+05:30"}')
+	- 'requestor_info' - 'reason'));
+RESET TimeZone;
+\set SHOW_CONTEXT never
+SELECT pgticket.resume_request(NULL);
+SELECT pgticket.resume_request('{}');
+SELECT pgticket.resume_request('{"params": {"customerId": "7"}}');
+SELECT pgticket.resume_request(pg_temp.req(pg_temp.body(
+	'{"reason_code": [], "service": "INT"}')));
+SELECT pgticket.resume_request(pg_temp.req(pg_temp.body(
+	'{"requestor_info": {"phone": "+", "email": "a b@c"}}')));
+SELECT pgticket.resume_request(pg_temp.req(pg_temp.body(
+	'{"requestor_info": {"email": "a b@c"}}')));
+\set SHOW_CONTEXT errors
 
 --
 -- resume_replay and resume_key_taken called by a DBA: a NULL argument is

@@ -302,122 +302,6 @@ COMMENT ON FUNCTION pgticket.resume_header(jsonb, text, text) IS
 	'A required request header (lower-cased name) of 1-200 characters; PT400 naming it (label) otherwise';
 
 /*
- * resume_string: a string field of the body (a number is taken as its
- * text); NULL when absent or null and not required.
- */
-CREATE FUNCTION pgticket.resume_string(value jsonb, name text,
-	required boolean DEFAULT false)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-BEGIN
-	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
-		IF required THEN
-			PERFORM pgticket.req_fail(400,
-				format('The %s field is required', name));
-		END IF;
-		RETURN NULL;
-	END IF;
-	IF jsonb_typeof(value) NOT IN ('string', 'number') THEN
-		PERFORM pgticket.req_fail(400,
-			format('The %s field must be a string', name));
-	END IF;
-	IF required AND btrim(value #>> '{}') = '' THEN
-		PERFORM pgticket.req_fail(400,
-			format('The %s field is required', name));
-	END IF;
-	RETURN value #>> '{}';
-END
-$$;
-COMMENT ON FUNCTION pgticket.resume_string(jsonb, text, boolean) IS
-	'A string field of a 000 body (a JSON number is taken as its text); PT400 naming it when required and missing or blank, or when an object, array or boolean';
-
-/*
- * resume_object: an object field of the body, or NULL when absent and not
- * required.
- */
-CREATE FUNCTION pgticket.resume_object(value jsonb, name text,
-	required boolean DEFAULT false)
-RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-BEGIN
-	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
-		IF required THEN
-			PERFORM pgticket.req_fail(400,
-				format('The %s field is required', name));
-		END IF;
-		RETURN NULL;
-	END IF;
-	IF jsonb_typeof(value) <> 'object' THEN
-		PERFORM pgticket.req_fail(400,
-			format('The %s field must be an object', name));
-	END IF;
-	RETURN value;
-END
-$$;
-COMMENT ON FUNCTION pgticket.resume_object(jsonb, text, boolean) IS
-	'An object field of a 000 body; PT400 naming it when required and missing, or when not an object';
-
-/*
- * resume_whole_number: a field that must be a whole number, in any JSON
- * spelling (7, 7.0, 7e0), positive and within bigint (contract.md).
- */
-CREATE FUNCTION pgticket.resume_whole_number(value jsonb, name text)
-RETURNS bigint
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-DECLARE
-	n numeric;
-BEGIN
-	IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
-		PERFORM pgticket.req_fail(400,
-			format('The %s field is required', name));
-	END IF;
-	IF jsonb_typeof(value) <> 'number' THEN
-		PERFORM pgticket.req_fail(400,
-			format('The %s field must be a number, not %s', name,
-				CASE jsonb_typeof(value)
-					WHEN 'string' THEN 'a string'
-					WHEN 'array' THEN 'a list'
-					WHEN 'object' THEN 'an object'
-					ELSE 'a boolean'
-				END));
-	END IF;
-	n := value::numeric;
-	IF n <> trunc(n) OR n < 1 OR n > 9223372036854775807 THEN
-		PERFORM pgticket.req_fail(400,
-			format('The %s field must be a positive whole number', name));
-	END IF;
-	RETURN n::bigint;
-END
-$$;
-COMMENT ON FUNCTION pgticket.resume_whole_number(jsonb, text) IS
-	'A required whole-number field (a JSON number in any spelling: 7, 7.0, 7e0; positive, within bigint); PT400 naming it otherwise, and saying so when it is a string, list, object or boolean';
-
-/*
- * resume_timestamp: an ISO 8601 date and time in extended format
- * (2030-01-31T09:00:00Z; seconds, fraction and offset optional; without an
- * offset, the server's time zone), or NULL.
- */
-CREATE FUNCTION pgticket.resume_timestamp(value text) RETURNS timestamptz
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-	IF value !~ ('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}'
-			|| '(:[0-9]{2}([.,][0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$') THEN
-		RETURN NULL;
-	END IF;
-	RETURN replace(value, ',', '.')::timestamptz;
-EXCEPTION
-	WHEN datetime_field_overflow OR invalid_datetime_format THEN
-		RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION pgticket.resume_timestamp(text) IS
-	'An ISO 8601 extended-format date and time (YYYY-MM-DDThh:mm[:ss[.f]][Z|+hh[:mm]]; no offset: the session time zone); NULL when malformed or impossible';
-
-/*
  * resume_replay: the answer stored under an idempotency key, for a replay
  * of the request that got it; 409 for another request (another hash) under
  * the key.  The façade writes a key and its answer in one row, so a key
@@ -488,6 +372,32 @@ $$;
 COMMENT ON FUNCTION pgticket.resume_key_taken(bigint, text, bytea) IS
 	'000 idempotency (contract.md: concurrent replays get the first answer): true when an API client''s Request-Tracking-Id is answered, after waiting for a transaction writing it; writes nothing; 22004 for a NULL argument, 23503 for an unknown client_id; 40001 under REPEATABLE READ when the key was answered after the snapshot';
 
+/*
+ * resume_request: the path's customerId and the body's fields, checked
+ * in one call (C: as PL/pgSQL helpers they were set up again in every
+ * transaction, a sixth of the request).
+ */
+CREATE TYPE pgticket.resume_request AS (
+	customer_id			bigint,
+	reason_code			text,
+	reason				text,
+	dispatch_at			timestamptz,
+	service_id			text,
+	service_code		text,
+	service_description	text,
+	requestor			jsonb,
+	assigned_to_user	text
+);
+COMMENT ON TYPE pgticket.resume_request IS
+	'The fields of a 000 create request, as pgticket.resume_request reads them: the path''s customerId, the body''s fields (requestor: the requestor_info fields given, as strings)';
+
+CREATE FUNCTION pgticket.resume_request(request jsonb)
+RETURNS pgticket.resume_request
+LANGUAGE C STABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pgticket_resume_request';
+COMMENT ON FUNCTION pgticket.resume_request(jsonb) IS
+	'The fields of a 000 create request (seed 000, contract.md), checked in order: params.customerId (a positive whole number in any JSON spelling), body customer_id (a JSON number equal to it), reason_code, reason, dispatch_date_time (ISO 8601 extended format, in the future), service {id, code, description}, requestor_info {name, phone, email}, assigned_to_user; strings may be JSON numbers (taken as their text). PT400 naming the first field that is wrong; 22004 for a NULL request';
+
 /* ------------------------------------------------------------------ facade */
 
 /*
@@ -518,21 +428,7 @@ DECLARE
 	v_profile	text;
 	v_hash		bytea;
 	b			jsonb;
-	v_path_id	bigint;
-	v_body_id	bigint;
-	v_dispatch_text text;
-	v_dispatch	timestamptz;
-	v_service	jsonb;
-	v_service_id text;
-	v_service_code text;
-	v_service_desc text;
-	v_reason_code text;
-	v_reason	text;
-	v_requestor	jsonb;
-	v_req_name	text;
-	v_req_phone	text;
-	v_req_email	text;
-	v_assigned	text;
+	q			resume_request;
 	c			customer;
 	t			ticket;
 	r			http_response;
@@ -567,68 +463,28 @@ BEGIN
 		RETURN resume_replay(v_client, v_key, v_hash);
 	END IF;
 
-	v_path_id := parse_whole_number(request -> 'params' ->> 'customerId');
-	IF v_path_id IS NULL OR v_path_id < 1 THEN
-		PERFORM req_fail(400,
-			'The customerId in the path must be a positive whole number');
-	END IF;
-	v_body_id := resume_whole_number(b -> 'customer_id', 'customer_id');
-	IF v_body_id <> v_path_id THEN
-		PERFORM req_fail(400, format('The customer_id field (%s) must equal the customerId in the path (%s)',
-			v_body_id, v_path_id));
-	END IF;
-	v_reason_code := resume_string(b -> 'reason_code', 'reason_code', true);
-	v_reason := resume_string(b -> 'reason', 'reason');
-	v_dispatch_text := resume_string(b -> 'dispatch_date_time',
-		'dispatch_date_time', true);
-	v_dispatch := resume_timestamp(v_dispatch_text);
-	IF v_dispatch IS NULL THEN
-		PERFORM req_fail(400, 'The dispatch_date_time field must be an ISO 8601 date and time, such as 2030-01-31T09:00:00Z');
-	ELSIF v_dispatch <= now() THEN
-		PERFORM req_fail(400,
-			'The dispatch_date_time field must be in the future');
-	END IF;
-	v_service := resume_object(b -> 'service', 'service', true);
-	v_service_id := resume_string(v_service -> 'id', 'service.id', true);
-	v_service_code := resume_string(v_service -> 'code', 'service.code', true);
-	v_service_desc := resume_string(v_service -> 'description',
-		'service.description');
-	v_requestor := resume_object(b -> 'requestor_info', 'requestor_info');
-	v_req_name := resume_string(v_requestor -> 'name', 'requestor_info.name');
-	v_req_phone := resume_string(v_requestor -> 'phone', 'requestor_info.phone');
-	IF v_req_phone !~ '^\+?[0-9][0-9 ()-]{0,31}$' THEN
-		PERFORM req_fail(400,
-			'The requestor_info.phone field must be a phone number');
-	END IF;
-	v_req_email := resume_string(v_requestor -> 'email', 'requestor_info.email');
-	IF v_req_email !~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN
-		PERFORM req_fail(400,
-			'The requestor_info.email field must be an e-mail address');
-	END IF;
-	v_assigned := resume_string(b -> 'assigned_to_user', 'assigned_to_user');
+	q := resume_request(request);
 
-	SELECT * INTO c FROM customer WHERE resume_customer_id = v_path_id;
+	SELECT * INTO c FROM customer WHERE resume_customer_id = q.customer_id;
 	IF NOT FOUND THEN
 		PERFORM req_fail(404,
-			format('The customer %s was not found', v_path_id));
+			format('The customer %s was not found', q.customer_id));
 	END IF;
 	IF NOT c.cut_off THEN
 		PERFORM req_fail(409, format('The customer %s is not cut off: resume-service tickets are only for cut-off customers',
-			v_path_id));
+			q.customer_id));
 	END IF;
 
 	t := create_ticket('resume', c.id,
-		'Resume service ' || v_service_code,
-		coalesce(v_reason, ''), type => v_reason_code, channel => 'resume',
-		due_at => v_dispatch);
+		'Resume service ' || q.service_code,
+		coalesce(q.reason, ''), type => q.reason_code, channel => 'resume',
+		due_at => q.dispatch_at);
 	INSERT INTO ticket_dispatch (ticket_id, reason_code, reason, dispatch_at,
 		service_id, service_code, service_description, requestor,
 		assigned_to_user, profile_id)
-	VALUES (t.id, v_reason_code, v_reason, v_dispatch, v_service_id,
-		v_service_code, v_service_desc,
-		jsonb_strip_nulls(jsonb_build_object('name', v_req_name,
-			'phone', v_req_phone, 'email', v_req_email)),
-		v_assigned, v_profile);
+	VALUES (t.id, q.reason_code, q.reason, q.dispatch_at, q.service_id,
+		q.service_code, q.service_description, q.requestor,
+		q.assigned_to_user, v_profile);
 
 	r := http_json(201, json_build_object(
 		'status', 'success',

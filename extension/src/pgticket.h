@@ -81,6 +81,9 @@ extern HeapTuple PgticketLockTicket(SPIPlanPtr plan, int64 ticket_id);
 extern void PgticketAppendHistory(const PgticketHistory *entry);
 extern void PgticketTicketNotFound(int64 ticket_id) pg_attribute_noreturn();
 
+/* request.c */
+extern bool PgticketWholeNumber(const char *s, int64 *out);
+
 /* token.c */
 extern Jsonb *TokenVerify(text *token, text *secret, TimestampTz at);
 extern text *TokenSecret(void);

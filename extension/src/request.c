@@ -194,8 +194,8 @@ is_json_number(const char *s, int len)
  * s as pgticket.parse_whole_number reads it: a JSON number (is_json_number)
  * that is whole and within bigint.
  */
-static bool
-whole_number(const char *s, int64 *out)
+bool
+PgticketWholeNumber(const char *s, int64 *out)
 {
 	int			len = strlen(s);
 	Datum		n;
@@ -304,7 +304,7 @@ helpdesk_whole_number(Jsonb *request, text *name, bool required,
 	 * bound either: a client's number, never 22003.  A NULL bound (a DBA's
 	 * call; the facades pass both) is left out of the message.
 	 */
-	bad = !whole_number(text_to_cstring(v), out) ||
+	bad = !PgticketWholeNumber(text_to_cstring(v), out) ||
 		(min != NULL && *out < *min) || (max != NULL && *out > *max);
 	if (bad && min != NULL && max != NULL)
 		ereport(ERROR,
@@ -619,7 +619,8 @@ queue_page_bound(Jsonb *request, const char *name, int64 min, int64 max,
 
 	if (v == NULL)
 		return false;
-	if (!whole_number(text_to_cstring(v), out) || *out < min || *out > max)
+	if (!PgticketWholeNumber(text_to_cstring(v), out) ||
+		*out < min || *out > max)
 		ereport(ERROR,
 				(errcode(ERRCODE_PGTICKET_BAD_REQUEST),
 				 errmsg("%s", message)));
