@@ -399,6 +399,9 @@ sub concurrent_posts {
           'The dispatch_date_time field must be an ISO 8601 date and time, such as 2030-01-31T09:00:00Z' ],
         [ { dispatch_date_time => '2020-01-31T09:00:00Z' },
           'The dispatch_date_time field must be in the future' ],
+        # an offset past +15:59 was the cast's own message, naming no field
+        [ { dispatch_date_time => '2099-01-31T09:00:00+16:00' },
+          'The dispatch_date_time field must be an ISO 8601 date and time, such as 2030-01-31T09:00:00Z' ],
         [ { service => undef }, 'The service field is required' ],
         [ { service => 'INT' }, 'The service field must be an object' ],
         [ { service => { code => 'INT' } }, 'The service.id field is required' ],
