@@ -69,7 +69,11 @@ SELECT v, pgticket.parse_whole_number(v) FROM unnest(ARRAY['0', '7', '7.0',
 SELECT v, pgticket.parse_uuid(v) FROM unnest(ARRAY[
 	'497f6eca-6276-4993-bfeb-53cbbbba6f08', '497F6ECA-6276-4993-BFEB-53CBBBBA6F08',
 	'{497f6eca-6276-4993-bfeb-53cbbbba6f08}', '497f6eca62764993bfeb53cbbbba6f08',
-	'497f6eca-6276-4993-bfeb-53cbbbba6f0', 'x', '']) v;
+	'497f6eca-6276-4993-bfeb-53cbbbba6f0', 'x', '',
+	'497f6eca-6276-4993-bfeb-53cbbbba6f0g', '497f6eca-62764-993-bfeb-53cbbbba6f08',
+	'497f6eca-6276-4993-bfeb-53cbbbba6f0é', ' 497f6eca-6276-4993-bfeb-53cbbbba6f0',
+	'00000000-0000-0000-0000-000000000000', 'FFFFFFFF-ffff-FFFF-ffff-FFFFFFFFFFFF',
+	NULL]) v;
 SELECT pgticket.fmt_iso8601('2024-05-02 09:05:00.75+02'), pgticket.fmt_iso8601(NULL) IS NULL;
 SELECT pgticket.queue_label('C', 1), pgticket.queue_label('C', 42),
 	pgticket.queue_label('WX', 999), pgticket.queue_label('L', 1042);

@@ -29,6 +29,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 #define ERRCODE_PGTICKET_BAD_REQUEST	MAKE_SQLSTATE('P','T','4','0','0')
 
@@ -37,6 +38,7 @@ PG_FUNCTION_INFO_V1(pgticket_helpdesk_number);
 PG_FUNCTION_INFO_V1(pgticket_helpdesk_list_query);
 PG_FUNCTION_INFO_V1(pgticket_queue_arg);
 PG_FUNCTION_INFO_V1(pgticket_queue_list_query);
+PG_FUNCTION_INFO_V1(pgticket_parse_uuid);
 
 /*
  * The value of key in an object container, or NULL when the container is
@@ -697,4 +699,64 @@ pgticket_queue_list_query(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values,
 													  nulls)));
+}
+
+/* The value of a hexadecimal digit, or -1 */
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * pgticket_parse_uuid
+ *		pgticket.parse_uuid(value text) returns uuid
+ *
+ * A uuid in its canonical spelling (8-4-4-4-12 hexadecimal digits, either
+ * case), or NULL for anything else, NULL included.  uuid's input function
+ * also takes braces and missing hyphens, and raises; an API id is only
+ * ever written the canonical way, and a malformed one is the API's own
+ * 400.  In C: as the regular expression it was, it cost 30,000
+ * instructions a call, a tenth of 002's GET of a ticket.
+ */
+Datum
+pgticket_parse_uuid(PG_FUNCTION_ARGS)
+{
+	text	   *value;
+	const char *s;
+	pg_uuid_t  *uuid;
+	int			i;
+	int			n;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	value = PG_GETARG_TEXT_PP(0);
+	if (VARSIZE_ANY_EXHDR(value) != 36)
+		PG_RETURN_NULL();
+	s = VARDATA_ANY(value);
+	uuid = (pg_uuid_t *) palloc(sizeof(pg_uuid_t));
+	for (i = 0, n = 0; i < 36; i++)
+	{
+		int			hi;
+		int			lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+		{
+			if (s[i] != '-')
+				PG_RETURN_NULL();
+			continue;
+		}
+		hi = hex_value(s[i++]);
+		lo = hex_value(s[i]);
+		if (hi < 0 || lo < 0)
+			PG_RETURN_NULL();
+		uuid->data[n++] = (unsigned char) (hi << 4 | lo);
+	}
+	PG_RETURN_UUID_P(uuid);
 }
