@@ -179,7 +179,7 @@ COMMENT ON TRIGGER ticket_queue_follow_state ON pgticket.ticket IS
  * parse_uuid: a uuid in its canonical spelling (8-4-4-4-12 hexadecimal
  * digits, either case), or NULL.  uuid's input function also takes braces
  * and missing hyphens; an API id is only ever written the canonical way.
- * C: as a regular expression it was a tenth of a GET of a ticket.
+ * C: as a regular expression it was 15 % of 002's GET of a ticket.
  */
 CREATE FUNCTION pgticket.parse_uuid(value text) RETURNS uuid
 LANGUAGE C IMMUTABLE PARALLEL SAFE
