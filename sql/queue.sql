@@ -74,6 +74,35 @@ SELECT v, pgticket.parse_uuid(v) FROM unnest(ARRAY[
 	'497f6eca-6276-4993-bfeb-53cbbbba6f0é', ' 497f6eca-6276-4993-bfeb-53cbbbba6f0',
 	'00000000-0000-0000-0000-000000000000', 'FFFFFFFF-ffff-FFFF-ffff-FFFFFFFFFFFF',
 	NULL]) v;
+-- customer_id_number and phone are checked by patterns without counted
+-- repetitions, and a length: on random strings of their alphabets (and a
+-- few other characters), the same answers as the contract's patterns
+CREATE FUNCTION pg_temp.refused(call text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE call;
+	RETURN false;
+EXCEPTION WHEN SQLSTATE 'PT400' THEN
+	RETURN true;
+END
+$$;
+SELECT setseed(0.25);
+CREATE TEMP TABLE spelling AS
+SELECT g, string_agg(substr('0123456789012345678901234567890123456789 ().-+aZé',
+		1 + floor(random() * 49)::int, 1), '') AS v
+FROM generate_series(1, 3000) g, generate_series(1, 1 + g % 38) i
+GROUP BY g;
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE NOT refused) AS accepted,
+	count(*) FILTER (WHERE refused = (v ~ '^\+?[(0-9]([0-9 ().-]{0,30}[0-9])?$')) AS differ
+FROM (SELECT v, pg_temp.refused(format('SELECT pgticket.queue_check_phone(%L)', v))
+	  FROM spelling) s(v, refused);
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE NOT refused) AS accepted,
+	count(*) FILTER (WHERE refused = (v ~ '^[A-Za-z0-9-]{1,32}$')) AS differ
+FROM (SELECT v, pg_temp.refused(format(
+		'SELECT pgticket.queue_check_customer_id(%L, %L)', 'DNI', v))
+	  FROM (SELECT translate(v, ' ().+', 'a-bc-') FROM spelling) n(v)) s(v, refused);
 SELECT pgticket.fmt_iso8601('2024-05-02 09:05:00.75+02'), pgticket.fmt_iso8601(NULL) IS NULL;
 SELECT pgticket.queue_label('C', 1), pgticket.queue_label('C', 42),
 	pgticket.queue_label('WX', 999), pgticket.queue_label('L', 1042);

@@ -375,6 +375,73 @@ SELECT dispatch_at, requestor FROM pgticket.resume_request(pg_temp.req(
 	pg_temp.body('{"dispatch_date_time": "2099-01-31T09:00:00,25+05:30"}')
 	- 'requestor_info' - 'reason'));
 RESET TimeZone;
+
+-- the dispatch time and the phone are read by loops in C, not by the
+-- regular expressions of the contract: on some thousands of spellings
+-- (prefixes, and each character deleted, replaced or doubled), they answer
+-- what the expressions and the cast answered
+CREATE FUNCTION pg_temp.mutations(bases text[], chars text[]) RETURNS SETOF text
+LANGUAGE sql AS $$
+	SELECT DISTINCT v FROM unnest(bases) b,
+		LATERAL (SELECT left(b, i) FROM generate_series(0, length(b)) i
+			UNION ALL
+			SELECT overlay(b placing '' from i for 1) FROM generate_series(1, length(b)) i
+			UNION ALL
+			SELECT overlay(b placing c from i for 1)
+			FROM generate_series(1, length(b)) i, unnest(chars) c
+			UNION ALL
+			SELECT overlay(b placing c || substr(b, i, 1) from i for 1)
+			FROM generate_series(1, length(b)) i, unnest(chars) c) m(v)
+$$;
+CREATE FUNCTION pg_temp.dispatch_by_regex(value text) RETURNS timestamptz
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF value !~ ('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}'
+			|| '(:[0-9]{2}([.,][0-9]{1,9})?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$') THEN
+		RETURN NULL;
+	END IF;
+	RETURN nullif(greatest(replace(value, ',', '.')::timestamptz, now()), now());
+EXCEPTION WHEN data_exception THEN
+	RETURN NULL;
+END
+$$;
+CREATE FUNCTION pg_temp.dispatch_by_c(value text) RETURNS timestamptz
+LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN (pgticket.resume_request(pg_temp.req(pg_temp.body(
+		jsonb_build_object('dispatch_date_time', value))))).dispatch_at;
+EXCEPTION WHEN SQLSTATE 'PT400' THEN
+	RETURN NULL;
+END
+$$;
+CREATE FUNCTION pg_temp.phone_by_c(value text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pgticket.resume_request(pg_temp.req(pg_temp.body(jsonb_build_object(
+		'requestor_info', jsonb_build_object('phone', value)))));
+	RETURN true;
+EXCEPTION WHEN SQLSTATE 'PT400' THEN
+	RETURN false;
+END
+$$;
+SET TimeZone = 'Asia/Kathmandu';
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE pg_temp.dispatch_by_c(v) IS NOT NULL) AS accepted,
+	count(*) FILTER (WHERE pg_temp.dispatch_by_c(v)
+		IS DISTINCT FROM pg_temp.dispatch_by_regex(v)) AS differ
+FROM pg_temp.mutations(ARRAY['2099-01-31T09:00', '2099-01-31T09:00:59.123456789',
+	'2099-01-31T09:00:59,5Z', '2099-12-31T23:59:59+05:30',
+	'2099-02-28T00:00-0330', '2096-02-29T12:00:00-03', '2099-01-31T24:00:00Z'],
+	ARRAY['0', '9', 'x', ':', '-', '+', 'Z', '.', ',', 'T', ' ', 'é']) v;
+RESET TimeZone;
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE pg_temp.phone_by_c(v)) AS accepted,
+	count(*) FILTER (WHERE pg_temp.phone_by_c(v)
+		IS DISTINCT FROM (v ~ '^\+?[0-9][0-9 ()-]{0,31}$')) AS differ
+FROM pg_temp.mutations(ARRAY['5551234567', '+34 (600) 000-000', '+1',
+	'1' || repeat('0', 31), '+1' || repeat('-', 31), '(555) 1'],
+	ARRAY['0', '+', '(', ')', '-', ' ', '.', 'a', 'é']) v;
+
 \set SHOW_CONTEXT never
 SELECT pgticket.resume_request(NULL);
 SELECT pgticket.resume_request('{}');

