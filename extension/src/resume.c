@@ -132,7 +132,7 @@ object_field(JsonbValue *v, const char *name, bool required)
 	return v;
 }
 
-/* Whether s matches an ARE as "s ~ pattern" does, in the database's collation */
+/* Whether s matches an ARE as "s ~ pattern" does (the database collation) */
 static bool
 matches(const char *s, const char *pattern)
 {
