@@ -441,6 +441,18 @@ SELECT count(*) AS spellings,
 FROM pg_temp.mutations(ARRAY['5551234567', '+34 (600) 000-000', '+1',
 	'1' || repeat('0', 31), '+1' || repeat('-', 31), '(555) 1'],
 	ARRAY['0', '+', '(', ')', '-', ' ', '.', 'a', 'é']) v;
+-- resume_client cuts the token out of a header that matches (no capture):
+-- the token regexp_match captured, on every spelling
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE v ~ '^[Bb][Aa][Ss][Ii][Cc] +[A-Za-z0-9+/]+={0,2} *$') AS matched,
+	count(*) FILTER (WHERE (regexp_match(v,
+			'^[Bb][Aa][Ss][Ii][Cc] +([A-Za-z0-9+/]+={0,2}) *$'))[1]
+		IS DISTINCT FROM CASE
+			WHEN v ~ '^[Bb][Aa][Ss][Ii][Cc] +[A-Za-z0-9+/]+={0,2} *$'
+			THEN btrim(substr(v, 6)) END) AS differ
+FROM pg_temp.mutations(ARRAY['Basic b2NzdXNlcjpvY3N1c2Vy', 'bAsIc   QQ==  ',
+	'Basic  a+b/c=', 'basic x'], ARRAY[' ', '=', '+', '/', 'a', 'Z', '0', ':',
+	E'\t', 'é']) v;
 
 \set SHOW_CONTEXT never
 SELECT pgticket.resume_request(NULL);
