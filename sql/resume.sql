@@ -441,6 +441,48 @@ SELECT count(*) AS spellings,
 FROM pg_temp.mutations(ARRAY['5551234567', '+34 (600) 000-000', '+1',
 	'1' || repeat('0', 31), '+1' || repeat('-', 31), '(555) 1'],
 	ARRAY['0', '+', '(', ')', '-', ' ', '.', 'a', 'é']) v;
+-- blank and white space, as the PL/pgSQL helpers had them: a required
+-- string that is only spaces (btrim) is "required", any other value,
+-- tabs and newlines and Unicode spaces included, is kept as given, and so
+-- is a blank optional one; an e-mail address with any white space in it
+-- ([:space:]: tab, newline, CR, FF, VT too) is refused
+CREATE FUNCTION pg_temp.field_by_c(field text[], answer text[], value text)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN to_jsonb(pgticket.resume_request(pg_temp.req(jsonb_set(
+		pg_temp.body(), field, to_jsonb(value))))) #>> answer;
+EXCEPTION WHEN SQLSTATE 'PT400' THEN
+	RETURN SQLERRM;
+END
+$$;
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE got LIKE '% is required') AS required,
+	count(*) FILTER (WHERE got IS DISTINCT FROM CASE
+		WHEN name IN ('reason_code', 'service.id', 'service.code')
+			AND btrim(v) = '' THEN format('The %s field is required', name)
+		ELSE v END) AS differ
+FROM (SELECT DISTINCT a || b FROM unnest(ARRAY['', ' ', E'\t', E'\n', E'\r',
+		E'\u00a0', E'\u3000', 'x']) a, unnest(ARRAY['', ' ', E'\t', E'\n', E'\r',
+		E'\u00a0', E'\u3000', 'x']) b) s(v),
+	(VALUES ('reason_code', '{reason_code}', '{reason_code}'),
+		('reason', '{reason}', '{reason}'),
+		('service.id', '{service,id}', '{service_id}'),
+		('service.code', '{service,code}', '{service_code}'),
+		('service.description', '{service,description}', '{service_description}'),
+		('requestor_info.name', '{requestor_info,name}', '{requestor,name}'),
+		('assigned_to_user', '{assigned_to_user}', '{assigned_to_user}'))
+		f(name, field, answer),
+	LATERAL pg_temp.field_by_c(field::text[], answer::text[], v) got;
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE got = v) AS accepted,
+	count(*) FILTER (WHERE got IS DISTINCT FROM CASE
+		WHEN v ~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN v
+		ELSE 'The requestor_info.email field must be an e-mail address' END)
+		AS differ
+FROM (SELECT replace(b, '_', w) FROM unnest(ARRAY['a@b', '_a@b', 'a_@b',
+		'a@_b', 'a@b_', 'a_b@c', 'a@b_c', '_', '@', 'a@', '@b', 'a@@b', 'a@b@c']) b,
+	unnest(ARRAY[' ', E'\t', E'\n', E'\r', E'\f', E'\013', '', 'x', '@']) w) s(v),
+	LATERAL pg_temp.field_by_c('{requestor_info,email}', '{requestor,email}', v) got;
 
 \set SHOW_CONTEXT never
 SELECT pgticket.resume_request(NULL);
