@@ -483,6 +483,19 @@ FROM (SELECT replace(b, '_', w) FROM unnest(ARRAY['a@b', '_a@b', 'a_@b',
 		'a@_b', 'a@b_', 'a_b@c', 'a@b_c', '_', '@', 'a@', '@b', 'a@@b', 'a@b@c']) b,
 	unnest(ARRAY[' ', E'\t', E'\n', E'\r', E'\f', E'\013', '', 'x', '@']) w) s(v),
 	LATERAL pg_temp.field_by_c('{requestor_info,email}', '{requestor,email}', v) got;
+-- customer_id of each JSON type that is not a number: the message says which
+CREATE FUNCTION pg_temp.refusal_by_c(extra jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pgticket.resume_request(pg_temp.req(pg_temp.body(extra)));
+	RETURN 'accepted';
+EXCEPTION WHEN SQLSTATE 'PT400' THEN
+	RETURN SQLERRM;
+END
+$$;
+SELECT v, pg_temp.refusal_by_c(jsonb_build_object('customer_id', v))
+FROM unnest(ARRAY['true', 'false', '[]', '[104127993008]', '{}',
+	'"104127993008"', 'null', '104127993008e0']::jsonb[]) v;
 
 \set SHOW_CONTEXT never
 SELECT pgticket.resume_request(NULL);
