@@ -484,18 +484,28 @@ FROM (SELECT replace(b, '_', w) FROM unnest(ARRAY['a@b', '_a@b', 'a_@b',
 	unnest(ARRAY[' ', E'\t', E'\n', E'\r', E'\f', E'\013', '', 'x', '@']) w) s(v),
 	LATERAL pg_temp.field_by_c('{requestor_info,email}', '{requestor,email}', v) got;
 -- customer_id of each JSON type that is not a number: the message says which
-CREATE FUNCTION pg_temp.refusal_by_c(extra jsonb) RETURNS text
+CREATE FUNCTION pg_temp.refusal_by_c(request jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM pgticket.resume_request(pg_temp.req(pg_temp.body(extra)));
+	PERFORM pgticket.resume_request(request);
 	RETURN 'accepted';
 EXCEPTION WHEN SQLSTATE 'PT400' THEN
 	RETURN SQLERRM;
 END
 $$;
-SELECT v, pg_temp.refusal_by_c(jsonb_build_object('customer_id', v))
+SELECT v, pg_temp.refusal_by_c(pg_temp.req(pg_temp.body(
+	jsonb_build_object('customer_id', v))))
 FROM unnest(ARRAY['true', 'false', '[]', '[104127993008]', '{}',
 	'"104127993008"', 'null', '104127993008e0']::jsonb[]) v;
+-- a DBA's request whose path customerId is not text (nginx always sends
+-- text): as ->> read it, a number is its spelling, anything else refused
+SELECT v, pg_temp.refusal_by_c(jsonb_set(pg_temp.req(pg_temp.body()),
+	'{params,customerId}', v))
+FROM unnest(ARRAY['true', 'false', '[]', '["104127993008"]', '{}', 'null',
+	'104127993008', '104127993008.0', '"1.04127993008e11"',
+	'"104127993008.5"']::jsonb[]) v;
+SELECT pg_temp.refusal_by_c(jsonb_set(pg_temp.req(pg_temp.body()),
+	'{params}', '"104127993008"'));
 
 \set SHOW_CONTEXT never
 SELECT pgticket.resume_request(NULL);
