@@ -504,8 +504,15 @@ SELECT v, pg_temp.refusal_by_c(jsonb_set(pg_temp.req(pg_temp.body()),
 FROM unnest(ARRAY['true', 'false', '[]', '["104127993008"]', '{}', 'null',
 	'104127993008', '104127993008.0', '"1.04127993008e11"',
 	'"104127993008.5"']::jsonb[]) v;
-SELECT pg_temp.refusal_by_c(jsonb_set(pg_temp.req(pg_temp.body()),
-	'{params}', '"104127993008"'));
+-- params, body or service a list (a DBA's request; the facade refuses a
+-- body that is not an object): -> on a list is NULL, its elements are not
+-- keys
+SELECT f, v, pg_temp.refusal_by_c(jsonb_set(pg_temp.req(pg_temp.body()),
+	f::text[], v))
+FROM (VALUES ('{params}', '"104127993008"'::jsonb),
+	('{params}', '["customerId", "104127993008"]'),
+	('{body}', '["customer_id", 104127993008]'),
+	('{body,service}', '["id", "code"]')) t(f, v);
 
 \set SHOW_CONTEXT never
 SELECT pgticket.resume_request(NULL);
