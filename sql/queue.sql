@@ -74,6 +74,26 @@ SELECT v, pgticket.parse_uuid(v) FROM unnest(ARRAY[
 	'497f6eca-6276-4993-bfeb-53cbbbba6f0é', ' 497f6eca-6276-4993-bfeb-53cbbbba6f0',
 	'00000000-0000-0000-0000-000000000000', 'FFFFFFFF-ffff-FFFF-ffff-FFFFFFFFFFFF',
 	NULL]) v;
+-- parse_uuid is a loop in C, not the regular expression it was: on every
+-- spelling one edit away from a uuid (each character deleted, doubled or
+-- replaced, by the ASCII neighbours of the hex digits among others), it
+-- answers what the expression and the cast answered
+SELECT count(*) AS spellings,
+	count(pgticket.parse_uuid(v)) AS accepted,
+	count(*) FILTER (WHERE pgticket.parse_uuid(v) IS DISTINCT FROM
+		CASE WHEN v ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+			THEN v::uuid END) AS differ
+FROM (SELECT DISTINCT v FROM unnest(ARRAY['497f6eca-6276-4993-bfeb-53cbbbba6f08',
+		'A09FaF90-f0A9-9aF0-0f9A-aF09Fa90fA09']) b,
+	LATERAL (SELECT overlay(b placing '' from i for 1)
+		FROM generate_series(1, 36) i
+		UNION ALL
+		SELECT overlay(b placing c from i for 1)
+		FROM generate_series(1, 36) i,
+			unnest(ARRAY['/', ':', '@', 'G', '`', 'g', '-', '0', 'é', ' ']) c
+		UNION ALL
+		SELECT overlay(b placing substr(b, i, 1) || substr(b, i, 1) from i for 1)
+		FROM generate_series(1, 36) i) m(v)) s;
 -- customer_id_number and phone are checked by patterns without counted
 -- repetitions, and a length: on random strings of their alphabets (and a
 -- few other characters), the same answers as the contract's patterns

@@ -453,6 +453,78 @@ SELECT count(*) AS spellings,
 FROM pg_temp.mutations(ARRAY['Basic b2NzdXNlcjpvY3N1c2Vy', 'bAsIc   QQ==  ',
 	'Basic  a+b/c=', 'basic x'], ARRAY[' ', '=', '+', '/', 'a', 'Z', '0', ':',
 	E'\t', 'é']) v;
+-- blank and white space, as the PL/pgSQL helpers had them: a required
+-- string that is only spaces (btrim) is "required", any other value,
+-- tabs and newlines and Unicode spaces included, is kept as given, and so
+-- is a blank optional one; an e-mail address with any white space in it
+-- ([:space:]: tab, newline, CR, FF, VT too) is refused
+CREATE FUNCTION pg_temp.field_by_c(field text[], answer text[], value text)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN to_jsonb(pgticket.resume_request(pg_temp.req(jsonb_set(
+		pg_temp.body(), field, to_jsonb(value))))) #>> answer;
+EXCEPTION WHEN SQLSTATE 'PT400' THEN
+	RETURN SQLERRM;
+END
+$$;
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE got LIKE '% is required') AS required,
+	count(*) FILTER (WHERE got IS DISTINCT FROM CASE
+		WHEN name IN ('reason_code', 'service.id', 'service.code')
+			AND btrim(v) = '' THEN format('The %s field is required', name)
+		ELSE v END) AS differ
+FROM (SELECT DISTINCT a || b FROM unnest(ARRAY['', ' ', E'\t', E'\n', E'\r',
+		E'\u00a0', E'\u3000', 'x']) a, unnest(ARRAY['', ' ', E'\t', E'\n', E'\r',
+		E'\u00a0', E'\u3000', 'x']) b) s(v),
+	(VALUES ('reason_code', '{reason_code}', '{reason_code}'),
+		('reason', '{reason}', '{reason}'),
+		('service.id', '{service,id}', '{service_id}'),
+		('service.code', '{service,code}', '{service_code}'),
+		('service.description', '{service,description}', '{service_description}'),
+		('requestor_info.name', '{requestor_info,name}', '{requestor,name}'),
+		('assigned_to_user', '{assigned_to_user}', '{assigned_to_user}'))
+		f(name, field, answer),
+	LATERAL pg_temp.field_by_c(field::text[], answer::text[], v) got;
+SELECT count(*) AS spellings,
+	count(*) FILTER (WHERE got = v) AS accepted,
+	count(*) FILTER (WHERE got IS DISTINCT FROM CASE
+		WHEN v ~ '^[^@[:space:]]+@[^@[:space:]]+$' THEN v
+		ELSE 'The requestor_info.email field must be an e-mail address' END)
+		AS differ
+FROM (SELECT replace(b, '_', w) FROM unnest(ARRAY['a@b', '_a@b', 'a_@b',
+		'a@_b', 'a@b_', 'a_b@c', 'a@b_c', '_', '@', 'a@', '@b', 'a@@b', 'a@b@c']) b,
+	unnest(ARRAY[' ', E'\t', E'\n', E'\r', E'\f', E'\013', '', 'x', '@']) w) s(v),
+	LATERAL pg_temp.field_by_c('{requestor_info,email}', '{requestor,email}', v) got;
+-- customer_id of each JSON type that is not a number: the message says which
+CREATE FUNCTION pg_temp.refusal_by_c(request jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pgticket.resume_request(request);
+	RETURN 'accepted';
+EXCEPTION WHEN SQLSTATE 'PT400' THEN
+	RETURN SQLERRM;
+END
+$$;
+SELECT v, pg_temp.refusal_by_c(pg_temp.req(pg_temp.body(
+	jsonb_build_object('customer_id', v))))
+FROM unnest(ARRAY['true', 'false', '[]', '[104127993008]', '{}',
+	'"104127993008"', 'null', '104127993008e0']::jsonb[]) v;
+-- a DBA's request whose path customerId is not text (nginx always sends
+-- text): as ->> read it, a number is its spelling, anything else refused
+SELECT v, pg_temp.refusal_by_c(jsonb_set(pg_temp.req(pg_temp.body()),
+	'{params,customerId}', v))
+FROM unnest(ARRAY['true', 'false', '[]', '["104127993008"]', '{}', 'null',
+	'104127993008', '104127993008.0', '"1.04127993008e11"',
+	'"104127993008.5"']::jsonb[]) v;
+-- params, body or service a list (a DBA's request; the facade refuses a
+-- body that is not an object): -> on a list is NULL, its elements are not
+-- keys
+SELECT f, v, pg_temp.refusal_by_c(jsonb_set(pg_temp.req(pg_temp.body()),
+	f::text[], v))
+FROM (VALUES ('{params}', '"104127993008"'::jsonb),
+	('{params}', '["customerId", "104127993008"]'),
+	('{body}', '["customer_id", 104127993008]'),
+	('{body,service}', '["id", "code"]')) t(f, v);
 
 \set SHOW_CONTEXT never
 SELECT pgticket.resume_request(NULL);
