@@ -51,6 +51,14 @@ fi
 
 cd "$build"
 so=objs/ngx_http_pgticket_module.so
+# The linker rewrites the module in place, and a running nginx (make run's,
+# a test's) maps that very file: its workers would run the new bytes as the
+# old code and die on SIGSEGV, its master at the next reload.  The build
+# gets a copy of its own (same bytes and time, so make relinks only what
+# changed); a running nginx keeps the file it loaded until it restarts.
+if [ -f "$so" ]; then
+    cp -p "$so" "$so.tmp" && mv -f "$so.tmp" "$so"
+fi
 touch .pgticket-make
 if ! make -f objs/Makefile modules >make.log 2>&1; then
     grep -E 'error|warning' make.log >&2 || tail -30 make.log >&2

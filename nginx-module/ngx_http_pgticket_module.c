@@ -589,6 +589,13 @@ ngx_http_pgticket_database(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
+
+    /* unset and empty look alike to the check that routes have one */
+
+    if (value[1].len == 0) {
+        return "has an empty conninfo";
+    }
+
     pmcf->conninfo = value[1];
 
     /* cancel requests block in libpq: they run on the thread pool */
@@ -607,6 +614,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_pgticket_main_conf_t *pmcf = conf;
 
+    char       *range;
     ssize_t     size;
     ngx_int_t   n;
     ngx_str_t  *value, s;
@@ -627,6 +635,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     for (i = 1; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "max=", 4) == 0) {
+            range = "1-1024";
             n = ngx_atoi(value[i].data + 4, value[i].len - 4);
             if (n == NGX_ERROR || n < 1 || n > 1024) {
                 goto invalid;
@@ -637,6 +646,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "queue=", 6) == 0) {
+            range = "0-1000000";
             n = ngx_atoi(value[i].data + 6, value[i].len - 6);
             if (n == NGX_ERROR || n > 1000000) {
                 goto invalid;
@@ -647,6 +657,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "pipeline=", 9) == 0) {
+            range = "1-64";
             n = ngx_atoi(value[i].data + 9, value[i].len - 9);
             if (n == NGX_ERROR || n < 1 || n > 64) {
                 goto invalid;
@@ -657,6 +668,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "timeout=", 8) == 0) {
+            range = "1ms-24h";
             s.len = value[i].len - 8;
             s.data = value[i].data + 8;
 
@@ -672,6 +684,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strncmp(value[i].data, "large_result=", 13) == 0) {
+            range = "a size: bytes, k or m";
             s.len = value[i].len - 13;
             s.data = value[i].data + 13;
 
@@ -684,6 +697,7 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        range = "max, queue, timeout, large_result or pipeline";
         goto invalid;
     }
 
@@ -692,7 +706,8 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid parameter \"%V\"", &value[i]);
+                       "\"%V\" directive has invalid parameter \"%V\" (%s)",
+                       &cmd->name, &value[i], range);
 
     return NGX_CONF_ERROR;
 }
@@ -764,7 +779,8 @@ ngx_http_pgticket_unavailable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     n = ngx_atoi(value[1].data, value[1].len);
     if (n < 200 || n > 599) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid status \"%V\"", &value[1]);
+                           "\"%V\" directive has invalid status \"%V\" "
+                           "(200-599)", &cmd->name, &value[1]);
         return NGX_CONF_ERROR;
     }
 
@@ -837,7 +853,8 @@ ngx_http_pgticket_param(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     for (p = value[1].data; p < value[1].data + value[1].len; p++) {
         if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\') {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter name \"%V\"", &value[1]);
+                               "\"%V\" directive has invalid parameter "
+                               "name \"%V\"", &cmd->name, &value[1]);
             return NGX_CONF_ERROR;
         }
     }
@@ -858,7 +875,8 @@ ngx_http_pgticket_param(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                == 0)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "duplicate parameter \"%V\"", &value[1]);
+                               "\"%V\" directive has duplicate parameter "
+                               "\"%V\"", &cmd->name, &value[1]);
             return NGX_CONF_ERROR;
         }
     }

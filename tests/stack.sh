@@ -223,9 +223,10 @@ db_allow() {
     as_owner tee "$dir/pgdata/pg_hba.conf" >/dev/null <<'EOF'
 # Written by tests/stack.sh db-setup.  Local connections are trusted (the
 # socket directory is private to the server's user); pgticket's roles reach
-# only the databases listed in pgticket.databases.
-local   @pgticket.databases   pgticket_web,pgticket_report   trust
-local   all                   pgticket_web,pgticket_report   reject
+# only the databases listed in pgticket.databases (+pgticket_report: the
+# reporting tools' logins, members of that NOLOGIN role).
+local   @pgticket.databases   pgticket_web,+pgticket_report   trust
+local   all                   pgticket_web,+pgticket_report   reject
 local   all                   all                            trust
 EOF
     psql_in "$dir" "$port" "$db" -tAc "select pg_reload_conf()" >/dev/null

@@ -75,11 +75,11 @@ my @bad = (
     [ 'pgticket_param "" x;',
       qr/"pgticket_param" directive has an empty name/ ],
     [ 'pgticket_param "a b" x;',
-      qr/invalid parameter name "a b"/ ],
+      qr/"pgticket_param" directive has invalid parameter name "a b"/ ],
     [ 'pgticket_param \'a"b\' x;',
-      qr/invalid parameter name "a"b"/ ],
+      qr/"pgticket_param" directive has invalid parameter name "a"b"/ ],
     [ 'pgticket_param a x; pgticket_param a y;',
-      qr/duplicate parameter "a"/ ],
+      qr/"pgticket_param" directive has duplicate parameter "a"/ ],
     [ 'pgticket_param a;',
       qr/invalid number of arguments in "pgticket_param"/ ],
 );
@@ -99,8 +99,9 @@ for my $pool ('pgticket_pool max=0;', 'pgticket_pool max=abc;',
 {
     ($out, $file) = nginx_t(conf('', $pool));
     my $n = line_of($file, qr/\Q$pool\E/);
-    like($out, qr/invalid parameter .* in \Q$file\E:$n\b/,
-         "rejected: $pool");
+    my $what = qr/"pgticket_pool" directive has invalid parameter/;
+    like($out, qr/$what "[^"]*" \(.+\) in \Q$file\E:$n\b/,
+         "rejected, naming the directive and what it takes: $pool");
 }
 
 ($out) = nginx_t(conf('', "pgticket_pool max=2;\n    pgticket_pool max=3;"));
@@ -121,7 +122,21 @@ like($out, qr/unknown "no_such_variable" variable/,
      'pgticket_param with an unknown variable');
 
 ($out) = nginx_t(conf('pgticket_unavailable 99 text/plain x;'));
-like($out, qr/invalid status "99"/, 'bad unavailable status');
+like($out,
+     qr/"pgticket_unavailable" directive has invalid status "99" \(200-599\)/,
+     'bad unavailable status');
+
+# an empty string is not "not set": the message says what is wrong with it
+($out, $file) = nginx_t(<<'CONF');
+    pgticket_database "";
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location / { pgticket_route GET /a api_test.echo; }
+    }
+CONF
+like($out,
+     qr/"pgticket_database" directive has an empty conninfo in \Q$file\E:\d/,
+     'an empty conninfo is refused at its line');
 
 ($out) = nginx_t(conf('pgticket_body_limit 1x;'));
 like($out, qr/"pgticket_body_limit" directive invalid value/,

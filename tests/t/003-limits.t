@@ -38,6 +38,11 @@ my $conf = <<'CONF';
             pgticket_route POST /big/echo api_test.echo;
         }
 
+        location /none/ {
+            pgticket_body_limit 0;
+            pgticket_route POST /none/echo api_test.echo;
+        }
+
         location /nodisk/ {
             client_body_temp_path %%NODISK%%;
             client_body_buffer_size 8k;
@@ -77,8 +82,10 @@ sub chunked {
     return raw_http($text . "0\r\n\r\n");
 }
 
+my $r;
+
 for my $round (1, 2) {
-    my $r = post('/small/echo', body_of(100));
+    $r = post('/small/echo', body_of(100));
     is($r->{status}, 200, "100 bytes pass a 100-byte limit ($round)");
     is($json->decode($r->{content})->{body}{a}, 'x' x 92, 'body arrived');
 
@@ -97,9 +104,19 @@ for my $round (1, 2) {
               'chunked 413 in the error shape');
 }
 
+# 0 is no body at all, not "no limit" as client_max_body_size 0 would be
+
+$r = post('/none/echo', '{}');
+is($r->{status}, 413, 'a 2-byte body over a 0 limit is 413');
+$r = chunked('/none/echo', '{}');
+is($r->{status}, 413, 'and so is a chunked one');
+$r = http(POST => '/none/echo', {}, undef);
+is($r->{status}, 200, 'a request without a body passes a 0 limit');
+is($json->decode($r->{content})->{body_type}, 'none', 'with no body');
+
 # the default limit is 1m; bodies larger than the buffer spill to a file
 
-my $r = post('/big/echo', body_of(200_000));
+$r = post('/big/echo', body_of(200_000));
 is($r->{status}, 200, 'a 200 kB body passes the default limit');
 is(length($json->decode($r->{content})->{body}{a}), 200_000 - 8,
    'a body spilled to a temporary file is read back');

@@ -153,6 +153,19 @@ is($rc, 0, 'make run again, nothing changed: exit 0');
 unlike($out, qr/reloaded|restarting/, 'nothing changed: nginx left alone');
 unlike($out, qr/^built /m, 'nothing changed: no module said to be built');
 
+# the build links into a file of its own, never into the one nginx runs:
+# written in place, it crashed the workers that ran it (SIGSEGV)
+{
+    my $so = "$top/.build/nginx/objs/ngx_http_pgticket_module.so";
+    open(my $fh, '<', "/proc/$pid/maps") or die "maps: $!\n";
+    my ($mapped) = map { /^\S+ \S+ \S+ \S+ (\d+)\s+\S*pgticket_module\.so/ }
+                   <$fh>;
+    close $fh;
+    ok($mapped, "nginx maps the module (inode $mapped)");
+    isnt((stat $so)[1], $mapped,
+         'after a build, the module file is not the one nginx maps');
+}
+
 # the running nginx was started with another build of the module
 {
     open(my $fh, '<', "$rd/nginx/started") or die "started: $!\n";

@@ -45,6 +45,21 @@ for my $other ('postgres', 'template1') {
     like($out, qr/pg_hba\.conf rejects connection/, "$other: pg_hba.conf");
 }
 
+# a reporting tool's login, a member of the NOLOGIN pgticket_report as
+# the README says to make one: its database's views, no other database
+my $tool = "pgticket_report_tool_$$";
+psql("create role $tool login in role pgticket_report");
+END { local $?; eval { psql("drop role if exists $tool") } }
+($rc, $out) = psql_as($tool, $db,
+                      'select count(*) > 0 from pgticket_report.tickets');
+is($out, "t\n", 'a reporting login reads the views');
+for my $other ('postgres', 'template1') {
+    ($rc, $out) = psql_as($tool, $other, 'select 1');
+    ok($rc != 0, "a reporting login cannot connect to database $other");
+    like($out, qr/pg_hba\.conf rejects connection/,
+         "$other: pg_hba.conf, for the role's members too");
+}
+
 # a database created later is open to PUBLIC, but not to pgticket_web
 # until the deployment says so
 my $later = "pgticket_later_$$";
