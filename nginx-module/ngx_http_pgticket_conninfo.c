@@ -49,7 +49,7 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
     char                        *err, *rv;
     ngx_int_t                    rc;
     ngx_str_t                   *host, *port, none;
-    ngx_uint_t                   i, n, nhosts, nports, resolved;
+    ngx_uint_t                   i, n, nhosts, nports, resolved, given;
     ngx_array_t                  hosts, ports, targets;
     const char                  *host_v, *hostaddr_v, *port_v;
     PQconninfoOption            *opts, *o;
@@ -80,11 +80,14 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
     host_v = NULL;
     hostaddr_v = NULL;
     port_v = NULL;
+    given = 0;
 
     for (o = opts; o->keyword; o++) {
         if (o->val == NULL || o->val[0] == '\0') {
             continue;
         }
+
+        given++;
 
         if (ngx_strcmp(o->keyword, "host") == 0) {
             host_v = o->val;
@@ -95,6 +98,16 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
         } else if (ngx_strcmp(o->keyword, "port") == 0) {
             port_v = o->val;
         }
+    }
+
+    /*
+     * "", " ", "dbname=" or "postgresql://" name nothing: libpq would take
+     * every default, and the check that routes have a database would pass
+     */
+
+    if (given == 0) {
+        PQconninfoFree(opts);
+        return "has an empty conninfo";
     }
 
     n = 0;

@@ -589,13 +589,6 @@ ngx_http_pgticket_database(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
-
-    /* unset and empty look alike to the check that routes have one */
-
-    if (value[1].len == 0) {
-        return "has an empty conninfo";
-    }
-
     pmcf->conninfo = value[1];
 
     /* cancel requests block in libpq: they run on the thread pool */
