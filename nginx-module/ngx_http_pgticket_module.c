@@ -608,10 +608,12 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_pgticket_main_conf_t *pmcf = conf;
 
     char       *range;
+    size_t      len;
+    u_char     *eq;
     ssize_t     size;
     ngx_int_t   n;
     ngx_str_t  *value, s;
-    ngx_uint_t  i;
+    ngx_uint_t  i, j;
 
     if (pmcf->pool_max != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
@@ -626,6 +628,23 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     pmcf->large_result = 1024 * 1024;
 
     for (i = 1; i < cf->args->nelts; i++) {
+
+        /* "max=4 ... max=8" is a slip of an edit, not a way to say max=8 */
+
+        eq = ngx_strlchr(value[i].data, value[i].data + value[i].len, '=');
+
+        for (j = 1; eq && j < i; j++) {
+            len = eq - value[i].data + 1;
+
+            if (value[j].len >= len
+                && ngx_strncmp(value[j].data, value[i].data, len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\" directive has duplicate "
+                                   "parameter \"%V\"", &cmd->name, &value[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
 
         if (ngx_strncmp(value[i].data, "max=", 4) == 0) {
             range = "1-1024";

@@ -119,6 +119,13 @@ my @bad = (
     ['pgticket_pool pipeline=65;', '', pool_bad('pipeline=65')],
     ['pgticket_pool pipeline=two;', '',
      pool_bad('pipeline=two')],
+    # a parameter twice on the line: the first and any other kind of value
+    ['pgticket_pool max=4 queue=8 max=8;', '',
+     qr/"pgticket_pool" directive has duplicate parameter "max=8"/],
+    ['pgticket_pool timeout=5s timeout=1s;', '',
+     qr/"pgticket_pool" directive has duplicate parameter "timeout=1s"/],
+    ['pgticket_pool large_result=0 pipeline=2 large_result=1m;', '',
+     qr/"pgticket_pool" directive has duplicate parameter "large_result=1m"/],
     ['', 'pgticket_body_limit 257m;',
      qr/"pgticket_body_limit" directive must be at most 256m/],
     ['', 'pgticket_body_limit 3000m;',
