@@ -82,6 +82,15 @@ my @bad = (
       qr/"pgticket_param" directive has duplicate parameter "a"/ ],
     [ 'pgticket_param a;',
       qr/invalid number of arguments in "pgticket_param"/ ],
+    # the content type is sent as the header line: CR LF would add lines
+    [ 'pgticket_error_page "application/json\\r\\nX-Evil: 1" "{}";',
+      qr/"pgticket_error_page" directive has a control character in its content type/ ],
+    [ 'pgticket_error_page "application/json\\n" "{}";',
+      qr/"pgticket_error_page" directive has a control character in its content type/ ],
+    [ 'pgticket_unavailable 503 "text/plain\\r\\nSet-Cookie: a=1" "x";',
+      qr/"pgticket_unavailable" directive has a control character in its content type/ ],
+    [ 'pgticket_unavailable 503 "text/plain\\tx" "x";',
+      qr/"pgticket_unavailable" directive has a control character in its content type/ ],
 );
 
 for my $case (@bad) {
