@@ -38,6 +38,7 @@ static ngx_int_t ngx_http_pgticket_resolve(ngx_conf_t *cf, ngx_str_t *host,
     ngx_str_t *port, ngx_array_t *targets);
 static ngx_uint_t ngx_http_pgticket_split(ngx_conf_t *cf, const char *s,
     ngx_array_t *items);
+static ngx_int_t ngx_http_pgticket_ports_valid(const char *s);
 static ngx_int_t ngx_http_pgticket_join(ngx_conf_t *cf, ngx_array_t *targets,
     size_t offset, const char **out);
 
@@ -49,7 +50,7 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
     char                        *err, *rv;
     ngx_int_t                    rc;
     ngx_str_t                   *host, *port, none;
-    ngx_uint_t                   i, n, nhosts, nports, resolved;
+    ngx_uint_t                   i, n, nhosts, nports, resolved, given;
     ngx_array_t                  hosts, ports, targets;
     const char                  *host_v, *hostaddr_v, *port_v;
     PQconninfoOption            *opts, *o;
@@ -80,11 +81,14 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
     host_v = NULL;
     hostaddr_v = NULL;
     port_v = NULL;
+    given = 0;
 
     for (o = opts; o->keyword; o++) {
         if (o->val == NULL || o->val[0] == '\0') {
             continue;
         }
+
+        given++;
 
         if (ngx_strcmp(o->keyword, "host") == 0) {
             host_v = o->val;
@@ -95,6 +99,21 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
         } else if (ngx_strcmp(o->keyword, "port") == 0) {
             port_v = o->val;
         }
+    }
+
+    /*
+     * "", " ", "dbname=" or "postgresql://" name nothing: libpq would take
+     * every default, and the check that routes have a database would pass
+     */
+
+    if (given == 0) {
+        PQconninfoFree(opts);
+        return "has an empty conninfo";
+    }
+
+    if (port_v && !ngx_http_pgticket_ports_valid(port_v)) {
+        PQconninfoFree(opts);
+        return "has an invalid port (1-65535)";
     }
 
     n = 0;
@@ -321,6 +340,57 @@ ngx_http_pgticket_resolve(ngx_conf_t *cf, ngx_str_t *host, ngx_str_t *port,
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * libpq checks a port only when it connects ("invalid port number"), so a
+ * port of "abc", "-1" or "99999" passed nginx -t and every request got the
+ * unavailable answer.  Each port of the list is read as libpq reads it:
+ * empty (the default), or an integer of 1-65535, blanks around it allowed.
+ */
+
+static ngx_int_t
+ngx_http_pgticket_ports_valid(const char *s)
+{
+    ngx_int_t   n, digits;
+    const char *p;
+
+    for (p = s; ; p++) {
+
+        if (*p == ',' || *p == '\0') {
+            goto next;
+        }
+
+        while (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
+            p++;
+        }
+
+        if (*p == '+') {
+            p++;
+        }
+
+        for (n = 0, digits = 0; *p >= '0' && *p <= '9' && n <= 65535; p++) {
+            n = n * 10 + (*p - '0');
+            digits++;
+        }
+
+        while (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
+            p++;
+        }
+
+        if (digits == 0 || n < 1 || n > 65535
+            || (*p != ',' && *p != '\0'))
+        {
+            return 0;
+        }
+
+    next:
+
+        if (*p == '\0') {
+            return 1;
+        }
+    }
 }
 
 

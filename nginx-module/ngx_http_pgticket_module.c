@@ -28,6 +28,8 @@ static char *ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_pgticket_body_limit_check(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_pgticket_content_type(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *type);
 static char *ngx_http_pgticket_error_page(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_pgticket_unavailable(ngx_conf_t *cf,
@@ -589,13 +591,6 @@ ngx_http_pgticket_database(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
-
-    /* unset and empty look alike to the check that routes have one */
-
-    if (value[1].len == 0) {
-        return "has an empty conninfo";
-    }
-
     pmcf->conninfo = value[1];
 
     /* cancel requests block in libpq: they run on the thread pool */
@@ -615,10 +610,12 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_pgticket_main_conf_t *pmcf = conf;
 
     char       *range;
+    size_t      len;
+    u_char     *eq;
     ssize_t     size;
     ngx_int_t   n;
     ngx_str_t  *value, s;
-    ngx_uint_t  i;
+    ngx_uint_t  i, j;
 
     if (pmcf->pool_max != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
@@ -633,6 +630,23 @@ ngx_http_pgticket_pool_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     pmcf->large_result = 1024 * 1024;
 
     for (i = 1; i < cf->args->nelts; i++) {
+
+        /* "max=4 ... max=8" is a slip of an edit, not a way to say max=8 */
+
+        eq = ngx_strlchr(value[i].data, value[i].data + value[i].len, '=');
+
+        for (j = 1; eq && j < i; j++) {
+            len = eq - value[i].data + 1;
+
+            if (value[j].len >= len
+                && ngx_strncmp(value[j].data, value[i].data, len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\" directive has duplicate "
+                                   "parameter \"%V\"", &cmd->name, &value[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
 
         if (ngx_strncmp(value[i].data, "max=", 4) == 0) {
             range = "1-1024";
@@ -726,6 +740,32 @@ ngx_http_pgticket_body_limit_check(ngx_conf_t *cf, void *post, void *data)
 }
 
 
+/*
+ * A content type goes out as the Content-Type line as it is: a CR or LF in
+ * it ("text/plain\r\nSet-Cookie: ...", nginx reads \r and \n in quotes)
+ * would start header lines of its own, any other control byte is no
+ * media type (RFC 9110, 8.3)
+ */
+
+static char *
+ngx_http_pgticket_content_type(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *type)
+{
+    u_char  *p;
+
+    for (p = type->data; p < type->data + type->len; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" directive has a control character "
+                               "in its content type", &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static char *
 ngx_http_pgticket_error_page(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -739,6 +779,10 @@ ngx_http_pgticket_error_page(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     value = cf->args->elts;
+
+    if (ngx_http_pgticket_content_type(cf, cmd, &value[1]) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     plcf->error_body = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
     if (plcf->error_body == NULL) {
@@ -781,6 +825,10 @@ ngx_http_pgticket_unavailable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" directive has invalid status \"%V\" "
                            "(200-599)", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_pgticket_content_type(cf, cmd, &value[2]) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 

@@ -208,7 +208,7 @@ static void
 ngx_http_pgticket_write(ngx_http_pgticket_doc_t *doc,
     ngx_http_pgticket_out_t *out)
 {
-    u_char                        *sep;
+    u_char                        *sep, *v, *end;
     ngx_str_t                     *addr;
     ngx_uint_t                     i;
     ngx_http_request_t            *r;
@@ -265,8 +265,25 @@ ngx_http_pgticket_write(ngx_http_pgticket_doc_t *doc,
         ngx_http_pgticket_out_str(out, route->headers[i].data,
                                   route->headers[i].len);
         ngx_http_pgticket_out_raw(out, ":");
-        ngx_http_pgticket_out_str(out, doc->headers[i]->value.data,
-                                  doc->headers[i]->value.len);
+
+        /*
+         * nginx drops the spaces around a value but keeps tabs, which are
+         * white space around it too (OWS, RFC 9110, 5.5): "Authorization:
+         * <tab>Basic ..." is Basic credentials
+         */
+
+        v = doc->headers[i]->value.data;
+        end = v + doc->headers[i]->value.len;
+
+        while (v < end && (*v == ' ' || *v == '\t')) {
+            v++;
+        }
+
+        while (end > v && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+
+        ngx_http_pgticket_out_str(out, v, end - v);
     }
 
     ngx_http_pgticket_out_raw(out, "}");

@@ -82,6 +82,15 @@ my @bad = (
       qr/"pgticket_param" directive has duplicate parameter "a"/ ],
     [ 'pgticket_param a;',
       qr/invalid number of arguments in "pgticket_param"/ ],
+    # the content type is sent as the header line: CR LF would add lines
+    [ 'pgticket_error_page "application/json\\r\\nX-Evil: 1" "{}";',
+      qr/"pgticket_error_page" directive has a control character in its content type/ ],
+    [ 'pgticket_error_page "application/json\\n" "{}";',
+      qr/"pgticket_error_page" directive has a control character in its content type/ ],
+    [ 'pgticket_unavailable 503 "text/plain\\r\\nSet-Cookie: a=1" "x";',
+      qr/"pgticket_unavailable" directive has a control character in its content type/ ],
+    [ 'pgticket_unavailable 503 "text/plain\\tx" "x";',
+      qr/"pgticket_unavailable" directive has a control character in its content type/ ],
 );
 
 for my $case (@bad) {
@@ -126,17 +135,21 @@ like($out,
      qr/"pgticket_unavailable" directive has invalid status "99" \(200-599\)/,
      'bad unavailable status');
 
-# an empty string is not "not set": the message says what is wrong with it
-($out, $file) = nginx_t(<<'CONF');
-    pgticket_database "";
+# an empty string is not "not set": the message says what is wrong with it;
+# nor is a string that names nothing (libpq would take every default)
+for my $conninfo ('', ' ', '\t', 'dbname=', "dbname=''", 'postgresql://',
+                  'postgresql:///') {
+    ($out, $file) = nginx_t(<<"CONF");
+    pgticket_database "$conninfo";
     server {
         listen 127.0.0.1:%%PORT%%;
         location / { pgticket_route GET /a api_test.echo; }
     }
 CONF
-like($out,
-     qr/"pgticket_database" directive has an empty conninfo in \Q$file\E:\d/,
-     'an empty conninfo is refused at its line');
+    like($out,
+         qr/"pgticket_database" directive has an empty conninfo in \Q$file\E:\d/,
+         "an empty conninfo \"$conninfo\" is refused at its line");
+}
 
 ($out) = nginx_t(conf('pgticket_body_limit 1x;'));
 like($out, qr/"pgticket_body_limit" directive invalid value/,

@@ -114,6 +114,16 @@ for my $round (1, 2) {
     is($d->{remote_addr}, '127.0.0.1', 'remote_addr');
 }
 
+# white space around a value is SP or HTAB (OWS, RFC 9110, 5.5): nginx drops
+# the spaces, the module the tabs too; inside the value both stay
+{
+    my $r = raw_http("GET /api/echo/x/y HTTP/1.1\r\nHost: t\r\n"
+        . "X-Token:\t \ta\t b \t\r\nAccept: \t\r\nConnection: close\r\n\r\n");
+    is($r->{status}, 200, 'tabs around header values: 200');
+    is_deeply(doc($r)->{headers}, { 'x-token' => "a\t b", 'accept' => '' },
+              'tabs around header values are not part of them');
+}
+
 my $r = http(GET => '/api/echo/');
 is($r->{status}, 200, 'trailing slash is ignored');
 is_deeply(doc($r)->{params}, {}, 'no params');

@@ -340,6 +340,64 @@ sub concurrent_posts {
              'replay of a used key with a wrong password');
 }
 
+# Authorization headers as they come off the wire (raw, so that tabs,
+# bytes past ASCII and odd spacing reach nginx as sent): the scheme in any
+# case and any number of spaces is Basic; anything else is refused with the
+# message that names what is wrong, and a wrong secret never logs in.  An
+# accepted header is followed by the body's 400 (credentials come first),
+# so nothing is written.
+{
+    my $c = counts();
+    my $ok = encode_base64('ocsuser:ocsuser', '');
+    my $wrong = encode_base64('ocsuser:ocsuseR', '');
+    my $not_basic = 'The Authorization header must be HTTP Basic credentials (Basic base64(user-id:password))';
+    my $bad_secret = 'The Authorization credentials are not valid: unknown user-id or wrong password';
+    my $required = 'The Authorization header is required (HTTP Basic credentials)';
+    my $n = 0;
+    for my $case (
+        [ "basic $ok", 400, 'The customer_id field is required' ],
+        [ "BASIC      $ok   ", 400, 'The customer_id field is required' ],
+        [ "bAsIc $ok=", 401, 'The Authorization credentials are not valid base64 of UTF-8 text' ],
+        [ "basic $wrong", 401, $bad_secret ],
+        [ "BASIC      $wrong   ", 401, $bad_secret ],
+        [ "Basic\t$ok", 401, $not_basic ],
+        [ "Basic \t$ok", 401, $not_basic ],
+        [ "Basic $ok\t", 400, 'The customer_id field is required' ],
+        [ "\tBasic $ok \t ", 400, 'The customer_id field is required' ],
+        [ "\t basic $wrong\t", 401, $bad_secret ],
+        [ "\t", 401, $required ],
+        [ "Basic", 401, $not_basic ],
+        [ "Basic    ", 401, $not_basic ],
+        [ "", 401, $required ],
+        [ "   ", 401, $required ],
+        [ "Basicx $ok", 401, $not_basic ],
+        [ "Basic$ok", 401, $not_basic ],
+        [ "Basic $ok===", 401, $not_basic ],
+        [ "Basic $ok \xc3\xa9", 401, $not_basic ],
+        [ "Basic $ok \xe9", 400, 'Invalid request encoding' ],
+        [ "B\xc3\xa4sic $ok", 401, $not_basic ],
+        [ "Basic $ok $ok", 401, $not_basic ],
+        [ "Basic :$ok", 401, $not_basic ],
+        [ "Basic " . ('QUFB' x 343), 401, 'The Authorization credentials are too long' ],
+        [ "Basic " . encode_base64("ocsuser:ocsuser\n", ''), 401, $bad_secret ],
+        [ "Basic " . encode_base64("ocsuser :ocsuser", ''), 401, $bad_secret ],
+        [ "Basic " . encode_base64("ocsuser:ocsuser\0", ''), 401,
+          'The Authorization credentials are not valid base64 of UTF-8 text' ],
+    ) {
+        my ($auth, $status, $message) = @$case;
+        $n++;
+        my $r = raw_http("POST $path HTTP/1.1\r\nHost: t\r\n"
+            . "Request-Tracking-Id: raw-auth-$run-$n\r\n"
+            . "ProfileId: Siebel_201\r\nContent-Type: application/json\r\n"
+            . "Authorization: $auth\r\nContent-Length: 2\r\n"
+            . "Connection: close\r\n\r\n{}");
+        (my $shown = $auth) =~ s/([^\x20-\x7e])/sprintf('\\x%02x', ord $1)/ge;
+        $shown = substr($shown, 0, 40) . '...' if length $shown > 43;
+        is_error($r, $status, $message, "Authorization: $shown");
+    }
+    is(counts(), $c, 'hostile Authorization headers wrote nothing');
+}
+
 # ---------------------------------------------- headers, body, field rules
 
 {

@@ -51,6 +51,26 @@ like($out, qr/t\.conf:\d+/, 'naming the line');
 like($out, qr/"pgticket_database" directive must have one port, or as many ports as hosts/,
      'ports that do not match the hosts fail nginx -t');
 
+# libpq checks a port only when it connects: every request would get the
+# unavailable answer; the list's empty entries (the default) and the blanks
+# and sign libpq takes stay valid
+for my $port ('abc', '-1', '0', '65536', '99999999999999999999', '+', ' ',
+              '5432x', '5432 5433', '5432,abc') {
+    my $conninfo = "host=$rundir" . (',' . $rundir) x ($port =~ tr/,//)
+                 . " port='$port' dbname=$db password=sekret";
+    ($out, my $file) = nginx_t(conf($conninfo));
+    like($out, qr/"pgticket_database" directive has an invalid port \(1-65535\) in \Q$file\E:\d+/,
+         "port \"$port\" fails nginx -t");
+    unlike($out, qr/sekret/, 'without showing the string');
+}
+for my $port ('65535', ' 5432 ', '+5432', '', '5432,,5433') {
+    my $conninfo = "host=$rundir" . (',' . $rundir) x ($port =~ tr/,//)
+                 . " port='$port' dbname=$db";
+    ($out) = nginx_t(conf($conninfo));
+    like($out, qr/test is successful/, "port \"$port\" is one libpq takes")
+        or diag($out);
+}
+
 ($out) = nginx_t(conf("dbname=$db password=sekret 'unterminated"));
 like($out, qr/"pgticket_database" directive is not a valid libpq connection string/,
      'a malformed connection string fails nginx -t');
@@ -119,6 +139,13 @@ my @bad = (
     ['pgticket_pool pipeline=65;', '', pool_bad('pipeline=65')],
     ['pgticket_pool pipeline=two;', '',
      pool_bad('pipeline=two')],
+    # a parameter twice on the line: the first and any other kind of value
+    ['pgticket_pool max=4 queue=8 max=8;', '',
+     qr/"pgticket_pool" directive has duplicate parameter "max=8"/],
+    ['pgticket_pool timeout=5s timeout=1s;', '',
+     qr/"pgticket_pool" directive has duplicate parameter "timeout=1s"/],
+    ['pgticket_pool large_result=0 pipeline=2 large_result=1m;', '',
+     qr/"pgticket_pool" directive has duplicate parameter "large_result=1m"/],
     ['', 'pgticket_body_limit 257m;',
      qr/"pgticket_body_limit" directive must be at most 256m/],
     ['', 'pgticket_body_limit 3000m;',
