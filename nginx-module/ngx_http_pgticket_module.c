@@ -866,6 +866,12 @@ ngx_http_pgticket_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
+    /* the status page is the location's handler: its routes would be dead */
+
+    if (plcf->routes != NULL) {
+        return "cannot be used with \"pgticket_route\" in one location";
+    }
+
     plcf->status = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);

@@ -60,6 +60,10 @@ ngx_http_pgticket_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
+    if (plcf->status == 1) {
+        return "cannot be used with \"pgticket_status\" in one location";
+    }
+
     if (plcf->routes == NULL) {
         plcf->routes = ngx_array_create(cf->pool, 4,
                                         sizeof(ngx_http_pgticket_route_t));

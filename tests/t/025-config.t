@@ -146,6 +146,13 @@ my @bad = (
      qr/"pgticket_pool" directive has duplicate parameter "timeout=1s"/],
     ['pgticket_pool large_result=0 pipeline=2 large_result=1m;', '',
      qr/"pgticket_pool" directive has duplicate parameter "large_result=1m"/],
+    # the status page takes the location: its routes would never answer
+    ['', 'pgticket_status;',
+     qr/"pgticket_status" directive cannot be used with "pgticket_route" in one location/],
+    ['', "}\n        location /b/ {\n"
+         . "            pgticket_status;\n"
+         . "            pgticket_route GET /b/ok api_test.echo;",
+     qr/"pgticket_route" directive cannot be used with "pgticket_status" in one location/],
     ['', 'pgticket_body_limit 257m;',
      qr/"pgticket_body_limit" directive must be at most 256m/],
     ['', 'pgticket_body_limit 3000m;',
