@@ -38,7 +38,7 @@ static ngx_int_t ngx_http_pgticket_resolve(ngx_conf_t *cf, ngx_str_t *host,
     ngx_str_t *port, ngx_array_t *targets);
 static ngx_uint_t ngx_http_pgticket_split(ngx_conf_t *cf, const char *s,
     ngx_array_t *items);
-static ngx_int_t ngx_http_pgticket_ports_valid(const char *s);
+static ngx_int_t ngx_http_pgticket_port_valid(ngx_str_t *port);
 static ngx_int_t ngx_http_pgticket_join(ngx_conf_t *cf, ngx_array_t *targets,
     size_t offset, const char **out);
 
@@ -111,24 +111,36 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
         return "has an empty conninfo";
     }
 
-    if (port_v && !ngx_http_pgticket_ports_valid(port_v)) {
-        PQconninfoFree(opts);
-        return "has an invalid port (1-65535)";
-    }
-
     n = 0;
     pmcf->keywords[n] = "dbname";
     pmcf->values[n++] = (const char *) pmcf->conninfo.data;
 
     rv = NGX_CONF_ERROR;
 
+    if (ngx_array_init(&ports, cf->pool, 4, sizeof(ngx_str_t)) != NGX_OK) {
+        goto done;
+    }
+
+    nports = port_v ? ngx_http_pgticket_split(cf, port_v, &ports) : 0;
+
+    if (port_v && nports == 0) {
+        goto done;
+    }
+
+    port = ports.elts;
+
+    for (i = 0; i < nports; i++) {
+        if (!ngx_http_pgticket_port_valid(&port[i])) {
+            rv = "has an invalid port (1-65535)";
+            goto done;
+        }
+    }
+
     /* with hostaddr given, libpq looks nothing up */
 
     if (host_v && hostaddr_v == NULL) {
 
         if (ngx_array_init(&hosts, cf->pool, 4, sizeof(ngx_str_t)) != NGX_OK
-            || ngx_array_init(&ports, cf->pool, 4, sizeof(ngx_str_t))
-               != NGX_OK
             || ngx_array_init(&targets, cf->pool, 4,
                               sizeof(ngx_http_pgticket_target_t))
                != NGX_OK)
@@ -137,9 +149,8 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
         }
 
         nhosts = ngx_http_pgticket_split(cf, host_v, &hosts);
-        nports = port_v ? ngx_http_pgticket_split(cf, port_v, &ports) : 0;
 
-        if (nhosts == 0 || (port_v && nports == 0)) {
+        if (nhosts == 0) {
             goto done;
         }
 
@@ -150,7 +161,6 @@ ngx_http_pgticket_conninfo(ngx_conf_t *cf,
 
         ngx_str_null(&none);
         host = hosts.elts;
-        port = ports.elts;
         resolved = 0;
 
         for (i = 0; i < nhosts; i++) {
@@ -346,51 +356,42 @@ ngx_http_pgticket_resolve(ngx_conf_t *cf, ngx_str_t *host, ngx_str_t *port,
 /*
  * libpq checks a port only when it connects ("invalid port number"), so a
  * port of "abc", "-1" or "99999" passed nginx -t and every request got the
- * unavailable answer.  Each port of the list is read as libpq reads it:
- * empty (the default), or an integer of 1-65535, blanks around it allowed.
+ * unavailable answer.  One port of the list as libpq reads it: empty (the
+ * default), or an integer of 1-65535 ("+" allowed), blanks around it.
  */
 
 static ngx_int_t
-ngx_http_pgticket_ports_valid(const char *s)
+ngx_http_pgticket_port_valid(ngx_str_t *port)
 {
-    ngx_int_t   n, digits;
-    const char *p;
+    u_char     *p, *end;
+    ngx_int_t   n;
 
-    for (p = s; ; p++) {
-
-        if (*p == ',' || *p == '\0') {
-            goto next;
-        }
-
-        while (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
-            p++;
-        }
-
-        if (*p == '+') {
-            p++;
-        }
-
-        for (n = 0, digits = 0; *p >= '0' && *p <= '9' && n <= 65535; p++) {
-            n = n * 10 + (*p - '0');
-            digits++;
-        }
-
-        while (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
-            p++;
-        }
-
-        if (digits == 0 || n < 1 || n > 65535
-            || (*p != ',' && *p != '\0'))
-        {
-            return 0;
-        }
-
-    next:
-
-        if (*p == '\0') {
-            return 1;
-        }
+    if (port->len == 0) {
+        return 1;
     }
+
+    p = port->data;
+    end = p + port->len;
+
+    /* isspace() in the C locale, as libpq's strtol() skips */
+
+    while (p < end && (*p == ' ' || (*p >= '\t' && *p <= '\r'))) {
+        p++;
+    }
+
+    while (end > p && (end[-1] == ' '
+                       || (end[-1] >= '\t' && end[-1] <= '\r')))
+    {
+        end--;
+    }
+
+    if (p < end && *p == '+') {
+        p++;
+    }
+
+    n = ngx_atoi(p, end - p);
+
+    return n >= 1 && n <= 65535;
 }
 
 
