@@ -555,7 +555,15 @@ ngx_http_pgticket_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_size_value(conf->body_limit, prev->body_limit,
                               1024 * 1024);
-    ngx_conf_merge_value(conf->status, prev->status, 0);
+
+    /*
+     * the status page is its own location's handler and is not inherited
+     * (as stub_status): a nested location's routes answer
+     */
+
+    if (conf->status == NGX_CONF_UNSET) {
+        conf->status = 0;
+    }
 
     if (conf->routes == NULL || conf->status) {
         return NGX_CONF_OK;

@@ -889,13 +889,15 @@ ngx_http_pgticket_parse_body(ngx_http_request_t *r,
         p = full.data;
         end = full.data + full.len;
 
-        while (p < end && *p == ' ') {
+        /* OWS, around the type and before its ";", is SP or HTAB (RFC 9110) */
+
+        while (p < end && (*p == ' ' || *p == '\t')) {
             p++;
         }
 
         type.data = p;
 
-        while (p < end && *p != ';' && *p != ' ') {
+        while (p < end && *p != ';' && *p != ' ' && *p != '\t') {
             p++;
         }
 

@@ -510,8 +510,9 @@ DECLARE
 	r			http_response;
 BEGIN
 	v_client := workshop_client(request);
+	-- OWS around the media type is SP or HTAB (RFC 9110, 5.6.3)
 	v_type := lower(btrim(split_part(
-		request -> 'headers' ->> 'content-type', ';', 1)));
+		request -> 'headers' ->> 'content-type', ';', 1), E' \t'));
 	IF v_type IS NULL OR NOT (v_type = 'application/json'
 							  OR v_type ~ '^application/[^/]+\+json$') THEN
 		PERFORM workshop_fail(415, 'The Content-Type header must be application/json.');

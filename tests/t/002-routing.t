@@ -32,6 +32,15 @@ start_nginx(<<'CONF');
             pgticket_route GET /plain/echo api_test.echo;
         }
 
+        # the status page is its own location's: a nested one's routes answer
+        location /stat/ {
+            pgticket_status;
+
+            location /stat/api/ {
+                pgticket_route GET /stat/api/echo api_test.echo;
+            }
+        }
+
         location /param/ {
             pgticket_error_page application/json '{"status":"error","errorCode":$pgticket_status,"message":"$pgticket_message"}';
             pgticket_param audience admin;
@@ -124,7 +133,13 @@ for my $round (1, 2) {
               'tabs around header values are not part of them');
 }
 
-my $r = http(GET => '/api/echo/');
+my $r = http(GET => '/stat/');
+like($r->{content}, qr/^pgticket_pool_size\{/m, 'the status page answers');
+$r = http(GET => '/stat/api/echo');
+is($r->{status}, 200, 'a route nested in the status page\'s location answers');
+is(doc($r)->{path}, '/stat/api/echo', 'with the request document');
+
+$r = http(GET => '/api/echo/');
 is($r->{status}, 200, 'trailing slash is ignored');
 is_deeply(doc($r)->{params}, {}, 'no params');
 
@@ -248,6 +263,20 @@ is($d->{body_type}, 'multipart', 'multipart body type');
 is_deeply($d->{body}, { name => ['Bob "the" builder', 'Alice'],
                         file => 'a.txt' },
           'multipart text fields, file as its filename');
+
+# OWS around the media type, before its ";", is SP or HTAB (RFC 9110)
+for my $ct ("\tmultipart/form-data; boundary=XyZ",
+            "multipart/form-data\t; boundary=XyZ",
+            "multipart/form-data \t;\tboundary=XyZ") {
+    (my $shown = $ct) =~ s/\t/<tab>/g;
+    # raw: HTTP::Tiny refuses a value that starts with a tab
+    $d = doc(raw_http("POST /api/echo HTTP/1.1\r\nHost: t\r\n"
+                      . "Content-Type: $ct\r\nContent-Length: "
+                      . length($mp) . "\r\nConnection: close\r\n\r\n$mp"));
+    is($d->{body_type}, 'multipart', "$shown: multipart body type");
+    is_deeply($d->{body}, { name => ['Bob "the" builder', 'Alice'],
+                            file => 'a.txt' }, "$shown: its fields");
+}
 
 $r = http(POST => '/api/echo',
           { 'Content-Type' => 'multipart/form-data; boundary=XyZ' },

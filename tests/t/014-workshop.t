@@ -454,6 +454,15 @@ my $t1 = new_pending();
     ok(!grep({ $_->{id} eq $t1 } @{ $list->{result} // [] }),
        'no longer in the list');
 
+    # OWS around the media type, before its ";", is SP or HTAB (RFC 9110)
+    for my $ct ("application/json\t; charset=utf-8",
+                "application/problem+json \t;charset=utf-8") {
+        my $t = new_pending();
+        (my $shown = $ct) =~ s/\t/<tab>/g;
+        is(patch($t, start_body(), 'Content-Type' => $ct)->{status}, 303,
+           "start-service as $shown: 303");
+    }
+
     # with a Bearer token
     my $t2 = new_pending();
     $r = http_nr(PATCH => "$P/$t2", { 'Content-Type' => 'application/json',

@@ -225,4 +225,50 @@ SKIP: {
 stop_nginx();
 $fwd->stop;
 
+# Every ```nginx example of the README passes nginx -t as shown: a whole
+# file (it has load_module) as it is, with the module's path and the
+# test's own pid, log and temporary paths; a fragment
+# in the shipped nginx.conf's http block (a limit_req_zone one in place of
+# the shipped zone), with the shipped API files beside it.  The admin
+# door's outline ("...", certificates) is run by 034-admin-door.t.
+{
+    my $readme = do {
+        local $/;
+        open(my $fh, '<', "$FindBin::Bin/../../README.md") or die "README: $!";
+        <$fh>;
+    };
+    my @examples = $readme =~ /^```nginx\n(.*?)^```\n/msg;
+    cmp_ok(scalar(@examples), '>=', 5, 'the README has its nginx examples');
+    my $module = $ENV{PGTICKET_MODULE}
+        || "$FindBin::Bin/../../.build/nginx/objs/ngx_http_pgticket_module.so";
+    my $n = 0;
+    for my $ex (@examples) {
+        $n++;
+        next if $ex =~ /^\s*\.\.\.\s*$/m;
+        my $conf;
+        if ($ex =~ /^load_module /m) {
+            # the files nginx -t opens, where the tests' user may write
+            my $d = test_dir();
+            my $files = join '', map { "    $_;\n" } "access_log $d/access.log",
+                map { "${_}_temp_path $d/${_}_temp" }
+                    qw(client_body proxy fastcgi uwsgi scgi);
+            ($conf = $ex)
+                =~ s/^load_module \S+;/load_module $module;\npid $d\/t.pid;/m;
+            $conf =~ s/^http \{\n/http {\n$files/m or die "no http block\n";
+        } else {
+            $conf = PgTicketTest::shipped_conf();
+            if ($ex =~ /^limit_req_zone /m) {
+                $conf =~ s/^\s*limit_req_zone [^;]*;\n/$ex/m
+                    or die "no limit_req_zone in the shipped nginx.conf\n";
+            } else {
+                $conf =~ s/(\n\}\s*)$/\n$ex$1/ or die "no end of http\n";
+            }
+        }
+        my ($out) = nginx_t($conf, full => 1);
+        like($out, qr/test is successful/,
+             "README nginx example $n passes nginx -t")
+            or diag($ex, $out);
+    }
+}
+
 done_testing();
