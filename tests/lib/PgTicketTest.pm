@@ -248,11 +248,12 @@ sub with_pipeline {
     return $text;
 }
 
-# nginx -t on a configuration; returns (output, path of the conf file)
+# nginx -t on a configuration; returns (output, path of the conf file).
+# full => 1: $http is a whole nginx.conf, as in start_nginx.
 sub nginx_t {
     my ($http, %opt) = @_;
     my $conf = "$dir/t.conf";
-    write_file($conf, nginx_conf_text($http, %opt));
+    write_file($conf, $opt{full} ? $http : nginx_conf_text($http, %opt));
     my $out = `'$stack' as-owner @nginx_env nginx -t -p '$dir' -c '$conf' -e '$dir/t.log' 2>&1`;
     return ($out, $conf);
 }

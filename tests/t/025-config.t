@@ -42,6 +42,29 @@ CONF
 
 # nginx -t
 
+# the README's example of the module is a whole nginx.conf, as written
+# (but the module's path is this build's, and the pid file, access log and
+# temporary directories this test's: Debian's nginx -t opens its own under
+# /run, /var/log and /var/lib, which only root may)
+{
+    open(my $fh, '<', "$FindBin::Bin/../../README.md") or die "README: $!\n";
+    my $readme = do { local $/; <$fh> };
+    my ($example) = $readme =~ /^## The nginx module.*?^```nginx\n(.*?)^```$/ms
+        or die "README: no nginx example under \"The nginx module\"\n";
+    my ($module) = nginx_conf_text('') =~ /^load_module (\S+);/m;
+    like($example, qr/^load_module modules\/ngx_http_pgticket_module\.so;$/m,
+         "the README's example loads the module");
+    my $pid = test_dir() . '/readme.pid';
+    $example =~ s/^load_module \S+;/load_module $module;\npid $pid;/m;
+    my ($files) = nginx_conf_text('') =~ /^(\s*access_log .*?scgi_temp_path [^\n]*\n)/ms
+        or die "nginx_conf_text: no access_log and temp paths\n";
+    $example =~ s/^http \{\n/http {\n$files/m;
+    my ($out) = nginx_t($example, full => 1);
+    like($out, qr/test is successful/,
+         "the README's example configuration passes nginx -t")
+        or diag($out);
+}
+
 my ($out) = nginx_t(conf("host=pgticket-faults.invalid dbname=$db"));
 like($out, qr/"pgticket_database" host "pgticket-faults\.invalid" cannot be resolved/,
      'a host name that does not resolve fails nginx -t');
