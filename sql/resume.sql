@@ -434,6 +434,14 @@ FROM pg_temp.mutations(ARRAY['2099-01-31T09:00', '2099-01-31T09:00:59.123456789'
 	'2099-02-28T00:00-0330', '2096-02-29T12:00:00-03', '2099-01-31T24:00:00Z'],
 	ARRAY['0', '9', 'x', ':', '-', '+', 'Z', '.', ',', 'T', ' ', 'é']) v;
 RESET TimeZone;
+-- what the README says of the spellings: an offset with or without its
+-- colon, 24:00 the next day's midnight, a second 60 the next minute
+SET TimeZone = 'UTC';
+SELECT v, pg_temp.dispatch_by_c(v) AS dispatch_at
+FROM unnest(ARRAY['2099-01-31T09:00+05:30', '2099-01-31T09:00+0530',
+	'2099-01-31T09:00+05', '2099-01-31T24:00Z', '2099-01-31T09:00:60Z',
+	'2099-01-31T09:00+16:00', '2099-01-31T25:00Z', '2099-02-30T09:00Z']) v;
+RESET TimeZone;
 SELECT count(*) AS spellings,
 	count(*) FILTER (WHERE pg_temp.phone_by_c(v)) AS accepted,
 	count(*) FILTER (WHERE pg_temp.phone_by_c(v)
